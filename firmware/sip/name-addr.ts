@@ -1,0 +1,98 @@
+// name-addr / addr-spec with header parameters (RFC 3261 §20.10, §25.1): the shape of
+// From, To, Contact, Route, Record-Route, Reply-To, P-Asserted-Identity, Refer-To.
+
+import { TOKEN, isWs } from './chars.ts';
+import { SipParseError, badHeader } from './errors.ts';
+import { Scanner, quote, unquote, formatParams } from './scanner.ts';
+import { formatUri, parseUri } from './uri.ts';
+import type { NameAddr, Uri } from './types.ts';
+
+/**
+ * Parses one name-addr or addr-spec followed by `;params`. In addr-spec form the URI may
+ * not contain ',', '?' or ';' (those would need <>), per RFC 3261 §20.
+ */
+export function parseNameAddr(value: string, header: string): NameAddr {
+  const sc = new Scanner(value, header);
+  sc.skipWs();
+  const s = value;
+  let displayName: string | null = null;
+  let uriText: string;
+  const first = sc.peek();
+  if (first === 0x22 /* " */) {
+    displayName = unquote(sc.quotedRaw());
+    sc.skipWs();
+    if (sc.peek() !== 0x3c) throw sc.fail("expected '<' after display name");
+    uriText = bracketed(sc);
+  } else {
+    // Scan tokens and whitespace: stopping on '<' means a token display name; anything
+    // else means an addr-spec starting at the beginning.
+    const start = sc.pos;
+    let i = start;
+    while (i < s.length) {
+      const c = s.charCodeAt(i);
+      if (!((c < 128 && TOKEN[c] === 1) || isWs(c))) break;
+      i++;
+    }
+    if (s.charCodeAt(i) === 0x3c) {
+      const name = s.slice(start, i).trim().replace(/[ \t]+/g, ' ');
+      displayName = name.length ? name : null;
+      sc.pos = i;
+      uriText = bracketed(sc);
+    } else {
+      let j = start;
+      while (j < s.length) {
+        const c = s.charCodeAt(j);
+        if (c === 0x3b || isWs(c)) break;
+        j++;
+      }
+      uriText = s.slice(start, j);
+      if (uriText.indexOf('?') !== -1 || uriText.indexOf(',') !== -1) {
+        throw badHeader(header, 'a URI with headers or commas must be enclosed in <>');
+      }
+      sc.pos = j;
+    }
+  }
+  const uri = parseUriIn(uriText, header);
+  const params = sc.params();
+  sc.end();
+  return { displayName, uri, uriText, params };
+}
+
+/** Reads `<uri>` with no whitespace just inside the brackets (RFC 4475 §3.1.2.14). */
+function bracketed(sc: Scanner): string {
+  const s = sc.s;
+  const open = sc.pos;
+  const close = s.indexOf('>', open + 1);
+  if (close === -1) throw sc.fail("missing '>'");
+  if (isWs(s.charCodeAt(open + 1)) || isWs(s.charCodeAt(close - 1))) {
+    throw sc.fail('whitespace inside <>');
+  }
+  sc.pos = close + 1;
+  return s.slice(open + 1, close);
+}
+
+function parseUriIn(text: string, header: string): Uri {
+  try {
+    return parseUri(text);
+  } catch (e) {
+    if (e instanceof SipParseError) throw badHeader(header, e.message);
+    throw e;
+  }
+}
+
+/** Writes a name-addr; always uses <> so URI params never read as header params. */
+export function formatNameAddr(na: { displayName: string | null; uri: Uri; params?: NameAddr['params'] }): string {
+  const dn = na.displayName;
+  let out = '';
+  if (dn !== null && dn.length > 0) out = (/^[A-Za-z0-9\-.!%*_+`'~ ]+$/.test(dn) && dn.trim() === dn ? dn : quote(dn)) + ' ';
+  out += '<' + formatUri(na.uri) + '>';
+  if (na.params) out += formatParams(na.params);
+  return out;
+}
+
+/** Reads a param of a NameAddr, unquoted; undefined when absent, null when valueless. */
+export function paramOf(na: NameAddr, name: string): string | null | undefined {
+  const v = na.params.get(name);
+  return v === undefined || v === null ? v : unquote(v);
+}
+

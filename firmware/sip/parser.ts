@@ -1,0 +1,214 @@
+// Parses one SIP message from a datagram or a framed stream chunk (RFC 3261 §7, §18.3).
+// Structure and the headers every element needs (Via, From, To, Call-ID, CSeq,
+// Max-Forwards, Content-Length) are checked here; the rest are parsed on first use.
+
+import { TOKEN, allIn, isDigit, isTokenString } from './chars.ts';
+import { SipParseError } from './errors.ts';
+import { canonicalName } from './header-names.ts';
+import { MAX_HEADERS, MAX_MESSAGE_BYTES } from './limits.ts';
+import { SipMessage } from './message.ts';
+import { isKnownMethod } from './methods.ts';
+import { bytesToBinary, decodeUtf8, isAscii } from '../util/utf8.ts';
+import { isSipUri } from './uri.ts';
+
+export interface ParseOptions {
+  /** Largest message accepted, in octets. */
+  maxBytes?: number;
+}
+
+/**
+ * Parses a SIP message. A string is taken as octets (a byte string); use
+ * encodeUtf8() first for text. Throws SipParseError, never anything else.
+ */
+export function parseMessage(data: string | Uint8Array, options: ParseOptions = {}): SipMessage {
+  const bin = typeof data === 'string' ? data : bytesToBinary(data);
+  const maxBytes = options.maxBytes ?? MAX_MESSAGE_BYTES;
+  if (bin.length > maxBytes) {
+    throw new SipParseError('too-large', `message of ${bin.length} octets exceeds ${maxBytes}`, {
+      status: 513,
+      reason: 'Message Too Large',
+    });
+  }
+  let msg: SipMessage | undefined;
+  try {
+    msg = parseStructure(bin);
+    checkEssentials(msg);
+    return msg;
+  } catch (e) {
+    if (e instanceof SipParseError) {
+      if (msg !== undefined) {
+        e.partial = msg;
+        if (msg.kind === 'response') e.status = 0; // nobody to answer a broken response
+      }
+      throw e;
+    }
+    // A bug in the parser must still surface as a parse error to callers on the hot path.
+    throw new SipParseError('header-syntax', `internal parser error: ${String(e)}`);
+  }
+}
+
+function parseStructure(bin: string): SipMessage {
+  let pos = 0;
+  // Leading CRLFs before a start line are ignored (RFC 3261 §7.5).
+  while (pos < bin.length && (bin.charCodeAt(pos) === 0x0d || bin.charCodeAt(pos) === 0x0a)) pos++;
+  if (pos >= bin.length) throw new SipParseError('empty', 'empty message');
+  let eol = bin.indexOf('\n', pos);
+  if (eol === -1) throw new SipParseError('unterminated', 'no end of start line');
+  const startLine = bin.slice(pos, bin.charCodeAt(eol - 1) === 0x0d ? eol - 1 : eol);
+  const msg = parseStartLine(startLine);
+  pos = eol + 1;
+
+  const headers = msg.headers;
+  let bodyStart = -1;
+  const sectionStart = pos;
+  while (pos < bin.length) {
+    eol = bin.indexOf('\n', pos);
+    if (eol === -1) break;
+    const end = bin.charCodeAt(eol - 1) === 0x0d ? eol - 1 : eol;
+    if (end === pos) {
+      bodyStart = eol + 1;
+      break;
+    }
+    const c0 = bin.charCodeAt(pos);
+    if (c0 === 0x20 || c0 === 0x09) {
+      // Folded continuation (LWS): joins the previous header with one space.
+      const last = headers[headers.length - 1];
+      if (last === undefined) throw new SipParseError('header-syntax', 'continuation line before any header');
+      const more = bin.slice(pos, end).trim();
+      if (more.length) last.value = last.value.length ? last.value + ' ' + more : more;
+    } else {
+      const colon = bin.indexOf(':', pos);
+      if (colon === -1 || colon > end) {
+        throw new SipParseError('header-syntax', `header line without ':' at octet ${pos}`);
+      }
+      let nameEnd = colon;
+      while (nameEnd > pos && (bin.charCodeAt(nameEnd - 1) === 0x20 || bin.charCodeAt(nameEnd - 1) === 0x09)) nameEnd--;
+      if (nameEnd === pos || !allIn(TOKEN, bin, pos, nameEnd)) {
+        throw new SipParseError('header-syntax', `bad header name at octet ${pos}`);
+      }
+      if (headers.length >= MAX_HEADERS) {
+        throw new SipParseError('too-many-headers', `more than ${MAX_HEADERS} headers`);
+      }
+      headers.push({ name: canonicalName(bin.slice(pos, nameEnd)), value: bin.slice(colon + 1, end).trim() });
+    }
+    pos = eol + 1;
+  }
+  if (bodyStart === -1) {
+    throw new SipParseError('unterminated', 'header section not terminated by an empty line');
+  }
+  if (!isAscii(bin.slice(sectionStart, bodyStart))) {
+    // Header text is UTF-8 (RFC 3261 §7.3.1: TEXT-UTF8); the body stays octets.
+    for (const h of headers) h.value = decodeUtf8(h.value);
+  }
+  frameBody(msg, bin, bodyStart);
+  return msg;
+}
+
+function parseStartLine(line: string): SipMessage {
+  if (line.length > 4 && line.slice(0, 4).toUpperCase() === 'SIP/') return parseStatusLine(line);
+  const sp1 = line.indexOf(' ');
+  const sp2 = sp1 === -1 ? -1 : line.indexOf(' ', sp1 + 1);
+  if (sp1 <= 0 || sp2 === -1) throw new SipParseError('start-line', 'request line is not "Method SP Request-URI SP SIP-Version"');
+  const method = line.slice(0, sp1);
+  const uri = line.slice(sp1 + 1, sp2);
+  const version = line.slice(sp2 + 1);
+  if (!isTokenString(method)) throw new SipParseError('method', 'method is not a token');
+  if (uri.length === 0) throw new SipParseError('start-line', 'extra space before Request-URI');
+  if (version.indexOf(' ') !== -1 || version.indexOf('\t') !== -1 || version.length === 0) {
+    throw new SipParseError('start-line', 'extra characters or whitespace after SIP-Version');
+  }
+  if (version.toUpperCase() !== 'SIP/2.0') {
+    if (/^SIP\/\d+\.\d+$/i.test(version)) {
+      throw new SipParseError('version', `unsupported version ${version}`, {
+        status: 505,
+        reason: 'Version Not Supported',
+      });
+    }
+    throw new SipParseError('start-line', 'bad SIP-Version');
+  }
+  const msg = SipMessage.request(method, uri);
+  let ruri;
+  try {
+    ruri = msg.requestUri();
+  } catch (e) {
+    throw new SipParseError('request-uri', `bad Request-URI: ${(e as Error).message}`, { reason: 'Bad Request-URI' });
+  }
+  if (isSipUri(ruri) && ruri.headers.length) {
+    // Headers are not allowed in a Request-URI (RFC 3261 §19.1.1, RFC 4475 §3.1.2.11).
+    throw new SipParseError('request-uri', 'Request-URI must not contain headers', { reason: 'Bad Request-URI' });
+  }
+  return msg;
+}
+
+function parseStatusLine(line: string): SipMessage {
+  const sp1 = line.indexOf(' ');
+  const version = sp1 === -1 ? line : line.slice(0, sp1);
+  if (version.toUpperCase() !== 'SIP/2.0') {
+    throw new SipParseError('version', `unsupported version ${version}`, { status: 0 });
+  }
+  let i = sp1 + 1;
+  const cs = i;
+  while (i < line.length && isDigit(line.charCodeAt(i))) i++;
+  if (sp1 === -1 || i - cs !== 3 || (i < line.length && line.charCodeAt(i) !== 0x20)) {
+    throw new SipParseError('status-code', 'status code is not three digits', { status: 0 });
+  }
+  const status = Number(line.slice(cs, i));
+  if (status < 100 || status > 699) {
+    throw new SipParseError('status-code', `status code ${status} out of range`, { status: 0 });
+  }
+  return SipMessage.response(status, decodeUtf8(line.slice(i + 1)));
+}
+
+/** Sets the body by Content-Length; without one, a datagram's body is the rest of it. */
+function frameBody(msg: SipMessage, bin: string, bodyStart: number): void {
+  const available = bin.length - bodyStart;
+  let declared = -1;
+  for (const h of msg.headers) {
+    if (h.name !== 'Content-Length') continue;
+    if (!/^[0-9]+$/.test(h.value)) {
+      throw new SipParseError('content-length', `bad Content-Length '${h.value}'`, {
+        header: 'Content-Length',
+        reason: 'Bad Content-Length',
+      });
+    }
+    const n = h.value.length > 10 ? Infinity : Number(h.value);
+    if (declared !== -1 && n !== declared) {
+      // RFC 4475 §3.3.9: the framing is unknowable; keep the octets, flag the message.
+      msg.framingProblems.push('conflicting Content-Length values');
+      msg.body = bin.slice(bodyStart);
+      return;
+    }
+    declared = n;
+  }
+  if (declared === -1) {
+    msg.body = bin.slice(bodyStart);
+    return;
+  }
+  if (declared > available) {
+    throw new SipParseError('content-length', `Content-Length ${declared} exceeds the ${available} octets received`, {
+      header: 'Content-Length',
+      reason: 'Bad Content-Length',
+    });
+  }
+  msg.body = bin.slice(bodyStart, bodyStart + declared);
+  msg.trailingBytes = available - declared;
+}
+
+/** Parses the headers every element needs, so a message that gets past here is usable. */
+function checkEssentials(msg: SipMessage): void {
+  const cseq = msg.cseq();
+  msg.vias();
+  msg.from();
+  msg.to();
+  msg.callId();
+  msg.maxForwards();
+  if (msg.kind === 'request' && cseq !== undefined && cseq.method !== msg.method) {
+    // RFC 4475 §3.1.2.17/18: 400, or 501 when the method is unknown anyway.
+    const unknown = !isKnownMethod(msg.method);
+    throw new SipParseError('cseq-mismatch', `CSeq method ${cseq.method} does not match ${msg.method}`, {
+      status: unknown ? 501 : 400,
+      reason: unknown ? 'Not Implemented' : 'CSeq Method Mismatch',
+      header: 'CSeq',
+    });
+  }
+}

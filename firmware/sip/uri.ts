@@ -1,0 +1,214 @@
+// SIP, SIPS and tel URIs (RFC 3261 §19.1, §25.1; RFC 3966). Components keep their
+// %-escapes as received so a proxy can forward them unchanged; uri-compare.ts decodes.
+
+import {
+  HEADER_CHAR, HOST, PARAM_CHAR, SCHEME_CHAR, USER_CHAR, allIn, escapesValid, isDigit,
+} from './chars.ts';
+import { SipParseError } from './errors.ts';
+import { MAX_PARAMS } from './limits.ts';
+import type { OtherUri, Params, SipUri, TelUri, Uri } from './types.ts';
+
+function bad(text: string, what: string): SipParseError {
+  return new SipParseError('uri', `bad URI '${text.length > 80 ? text.slice(0, 80) + '…' : text}': ${what}`);
+}
+
+/** Length of the scheme at the start of `s` (before ":"), or 0 when there is none. */
+function schemeLength(s: string): number {
+  const c0 = s.charCodeAt(0) | 0x20;
+  if (!(c0 >= 0x61 && c0 <= 0x7a)) return 0;
+  let i = 1;
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c === 0x3a) return i;
+    if (c >= 128 || SCHEME_CHAR[c] !== 1) return 0;
+    i++;
+  }
+  return 0;
+}
+
+/** Parses any absolute URI; SIP/SIPS and tel URIs get their components, others stay opaque. */
+export function parseUri(text: string): Uri {
+  const n = schemeLength(text);
+  if (n === 0) throw bad(text, 'no scheme');
+  const scheme = text.slice(0, n).toLowerCase();
+  if (scheme === 'sip' || scheme === 'sips') return parseSipUri(text, scheme, n + 1);
+  if (scheme === 'tel') return parseTelUri(text, n + 1);
+  const opaque = text.slice(n + 1);
+  if (opaque.length === 0) throw bad(text, 'empty after scheme');
+  for (let i = 0; i < opaque.length; i++) {
+    const c = opaque.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f || c === 0x3c || c === 0x3e || c === 0x22) throw bad(text, 'illegal character');
+  }
+  return { scheme, opaque } satisfies OtherUri;
+}
+
+function parseSipUri(text: string, scheme: 'sip' | 'sips', start: number): SipUri {
+  let user: string | null = null;
+  let password: string | null = null;
+  let i = start;
+  const at = text.indexOf('@', start);
+  if (at !== -1) {
+    // '@' cannot appear unescaped in params or headers, so it always ends the userinfo.
+    const userinfo = text.slice(start, at);
+    if (!allIn(USER_CHAR, userinfo) || !escapesValid(userinfo)) throw bad(text, 'illegal character in userinfo');
+    const colon = userinfo.indexOf(':');
+    user = colon === -1 ? userinfo : userinfo.slice(0, colon);
+    if (colon !== -1) password = userinfo.slice(colon + 1);
+    if (user.length === 0) throw bad(text, 'empty user');
+    i = at + 1;
+  }
+  // host
+  let host: string;
+  if (text.charCodeAt(i) === 0x5b /* [ */) {
+    const close = text.indexOf(']', i);
+    if (close === -1) throw bad(text, 'unterminated IPv6 reference');
+    host = text.slice(i, close + 1);
+    if (!isIpv6(host.slice(1, -1))) throw bad(text, 'bad IPv6 address');
+    i = close + 1;
+  } else {
+    const hs = i;
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      if (c >= 128 || HOST[c] !== 1) break;
+      i++;
+    }
+    host = text.slice(hs, i);
+    if (!isHostname(host)) throw bad(text, 'bad host');
+  }
+  let port: number | null = null;
+  if (text.charCodeAt(i) === 0x3a /* : */) {
+    const ps = ++i;
+    while (i < text.length && isDigit(text.charCodeAt(i))) i++;
+    port = parsePort(text.slice(ps, i));
+    if (port < 0) throw bad(text, 'bad port');
+  }
+  const params: Params = new Map();
+  while (text.charCodeAt(i) === 0x3b /* ; */) {
+    const ps = ++i;
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      if (c === 0x3b || c === 0x3f) break;
+      i++;
+    }
+    const p = text.slice(ps, i);
+    const eq = p.indexOf('=');
+    const name = eq === -1 ? p : p.slice(0, eq);
+    const value = eq === -1 ? null : p.slice(eq + 1);
+    if (name.length === 0 || !allIn(PARAM_CHAR, name) || !escapesValid(name)) throw bad(text, 'bad parameter name');
+    if (value !== null && (value.length === 0 || !allIn(PARAM_CHAR, value) || !escapesValid(value))) {
+      throw bad(text, `bad value for parameter '${name}'`);
+    }
+    if (params.size >= MAX_PARAMS) throw bad(text, 'too many parameters');
+    params.set(name.toLowerCase(), value);
+  }
+  const headers: Array<[string, string]> = [];
+  if (text.charCodeAt(i) === 0x3f /* ? */) {
+    const hs = text.slice(i + 1);
+    for (const h of hs.split('&')) {
+      const eq = h.indexOf('=');
+      if (eq <= 0 || !allIn(HEADER_CHAR, h, 0, eq) || !allIn(HEADER_CHAR, h, eq + 1) || !escapesValid(h)) {
+        throw bad(text, 'bad header');
+      }
+      headers.push([h.slice(0, eq), h.slice(eq + 1)]);
+    }
+    i = text.length;
+  }
+  if (i !== text.length) throw bad(text, `unexpected '${text[i]}'`);
+  return { scheme, user, password, host, port, params, headers };
+}
+
+function parseTelUri(text: string, start: number): TelUri {
+  const semi = text.indexOf(';', start);
+  const number = semi === -1 ? text.slice(start) : text.slice(start, semi);
+  if (!/^\+?[0-9A-Fa-f*#.()-]+$/.test(number)) throw bad(text, 'bad telephone number');
+  const params: Params = new Map();
+  if (semi !== -1) {
+    for (const p of text.slice(semi + 1).split(';')) {
+      const eq = p.indexOf('=');
+      const name = eq === -1 ? p : p.slice(0, eq);
+      if (!/^[A-Za-z0-9-]+$/.test(name)) throw bad(text, 'bad parameter');
+      const value = eq === -1 ? null : p.slice(eq + 1);
+      if (value !== null && !allIn(PARAM_CHAR, value)) throw bad(text, 'bad parameter value');
+      params.set(name.toLowerCase(), value);
+    }
+  }
+  return { scheme: 'tel', number, params };
+}
+
+function parsePort(digits: string): number {
+  if (digits.length === 0 || digits.length > 5) return -1;
+  const p = Number(digits);
+  return p <= 65535 ? p : -1;
+}
+
+/** hostname / IPv4address (RFC 3261 §25.1): dot-separated labels of alphanumerics and hyphens. */
+function isHostname(h: string): boolean {
+  if (h.length === 0 || h.length > 255) return false;
+  const labels = h.split('.');
+  for (let k = 0; k < labels.length; k++) {
+    const l = labels[k]!;
+    if (l.length === 0) {
+      if (k === labels.length - 1 && k > 0) continue; // a trailing dot is legal (FQDN)
+      return false;
+    }
+    if (l.charCodeAt(0) === 0x2d || l.charCodeAt(l.length - 1) === 0x2d) return false;
+  }
+  return true;
+}
+
+/** IPv6address (RFC 3261 §25.1 / RFC 4291), optionally ending in an IPv4 part. */
+export function isIpv6(a: string): boolean {
+  if (a.length < 2 || a.length > 45) return false;
+  const dbl = a.indexOf('::');
+  if (dbl !== -1 && a.indexOf('::', dbl + 1) !== -1) return false;
+  const groups = a.split(':');
+  let count = 0;
+  for (let k = 0; k < groups.length; k++) {
+    const g = groups[k]!;
+    if (g.length === 0) continue;
+    if (k === groups.length - 1 && g.indexOf('.') !== -1) {
+      if (!isIpv4(g)) return false;
+      count += 2;
+      continue;
+    }
+    if (!/^[0-9A-Fa-f]{1,4}$/.test(g)) return false;
+    count++;
+  }
+  return dbl === -1 ? count === 8 : count < 8;
+}
+
+export function isIpv4(a: string): boolean {
+  const parts = a.split('.');
+  if (parts.length !== 4) return false;
+  for (const p of parts) if (!/^[0-9]{1,3}$/.test(p) || Number(p) > 255) return false;
+  return true;
+}
+
+/** Writes a URI back to text. */
+export function formatUri(uri: Uri): string {
+  if (uri.scheme === 'sip' || uri.scheme === 'sips') {
+    const u = uri as SipUri;
+    let out = u.scheme + ':';
+    if (u.user !== null) out += u.user + (u.password !== null ? ':' + u.password : '') + '@';
+    out += u.host;
+    if (u.port !== null) out += ':' + u.port;
+    for (const [k, v] of u.params) out += v === null ? ';' + k : ';' + k + '=' + v;
+    if (u.headers.length) out += '?' + u.headers.map(([k, v]) => k + '=' + v).join('&');
+    return out;
+  }
+  if (uri.scheme === 'tel') {
+    const t = uri as TelUri;
+    let out = 'tel:' + t.number;
+    for (const [k, v] of t.params) out += v === null ? ';' + k : ';' + k + '=' + v;
+    return out;
+  }
+  return uri.scheme + ':' + (uri as OtherUri).opaque;
+}
+
+export function isSipUri(uri: Uri): uri is SipUri {
+  return uri.scheme === 'sip' || uri.scheme === 'sips';
+}
+
+export function isTelUri(uri: Uri): uri is TelUri {
+  return uri.scheme === 'tel';
+}

@@ -1,0 +1,178 @@
+// `quip bench`: SIP parsing throughput of quip, SIP.js and JsSIP, each running inside QuickJS.
+import type { Command } from './command.ts';
+import { usageError, wantsHelp } from './command.ts';
+import { BenchError, PARSERS, runBench } from './bench/run.ts';
+import type { BenchReport, ParserSpec } from './bench/run.ts';
+
+export { BenchError, runBench } from './bench/run.ts';
+export type { BenchReport, RunOptions, ParserSpec } from './bench/run.ts';
+
+const HELP = `Usage: quip bench [options]
+
+Measures how fast SIP messages are parsed inside QuickJS, the engine the phone runs, by
+quip's parser (firmware/sip) and, in the same run, by the SIP.js and JsSIP parsers.
+
+Each parser is bundled with esbuild together with the same timing harness and loaded
+into its own QuickJS runtime (quickjs-emscripten; same heap and stack limits for all).
+The timed loops run inside QuickJS. The workload is one realistic call flow: REGISTER,
+401 with WWW-Authenticate, INVITE with SDP, 180 Ringing, 200 OK with SDP, ACK, BYE.
+
+"Parse" means: parse the whole message and read the transaction keys (top Via branch,
+CSeq number and method, Call-ID, From tag, To tag). Before timing, every parser must
+extract the expected keys from every message, and all parsers must agree; otherwise
+the bench stops with exit code 1 and reports no numbers. quip's serializer is timed too
+(parse once, serialize many times); SIP.js and JsSIP have no comparable serializer.
+
+Each measurement is calibrated to run about --seconds and repeated 3 times; the median
+is reported. The minified size of firmware/sip + firmware/sdp bundled together is
+reported as well.
+
+Options:
+  --json               Print exactly one JSON object on stdout (progress goes to stderr).
+                       Fields: parse_msgs_per_s, sipjs_parse_msgs_per_s,
+                       jssip_parse_msgs_per_s, ratio_vs_sipjs, ratio_vs_jssip (quip / peer),
+                       serialize_msgs_per_s, sip_sdp_core_min_bytes, engine, settings,
+                       workload, parsers (per-parser samples), notes. Fields for parsers
+                       not run are null.
+  --seconds <s>        Time per measurement in seconds (default 1).
+  --only <parsers>     Run only these parsers: quip, sipjs, jssip (comma-separated).
+  -h, --help           Show this help.
+
+Exit codes: 0 success, 1 a parser failed or disagreed (no numbers reported), 2 usage error.
+
+Examples:
+  quip bench
+  quip bench --json --seconds 0.5
+  quip bench --only sipjs,jssip
+`;
+
+export interface BenchIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const processIo: BenchIo = {
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+};
+
+interface CliOptions {
+  json: boolean;
+  seconds: number;
+  parsers: ParserSpec[];
+}
+
+function parseArgs(args: string[]): CliOptions | string {
+  const options: CliOptions = { json: false, seconds: 1, parsers: [...PARSERS] };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
+    const value = (): string | undefined => inline ?? args[++i];
+    switch (name) {
+      case '--json':
+        if (inline !== undefined) return `--json takes no value`;
+        options.json = true;
+        break;
+      case '--seconds': {
+        const v = value();
+        const s = v === undefined ? NaN : Number(v);
+        if (!Number.isFinite(s) || s <= 0) return `--seconds needs a positive number, got '${v ?? ''}'`;
+        options.seconds = s;
+        break;
+      }
+      case '--only': {
+        const v = value();
+        if (!v) return `--only needs a parser list (quip, sipjs, jssip)`;
+        const ids = v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+        const unknown = ids.filter((id) => !PARSERS.some((p) => p.id === id));
+        if (unknown.length > 0) return `--only: unknown parser '${unknown[0]}' (choose from quip, sipjs, jssip)`;
+        options.parsers = PARSERS.filter((p) => ids.includes(p.id));
+        break;
+      }
+      default:
+        return `unknown option '${arg}'`;
+    }
+  }
+  return options;
+}
+
+function fmtRate(n: number | null | undefined): string {
+  return n === null || n === undefined ? 'n/a' : Math.round(n).toLocaleString('en-US');
+}
+
+function fmtBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`;
+}
+
+/** The human-readable report. */
+export function formatTable(report: BenchReport): string {
+  const rows = Object.values(report.parsers);
+  const quip = report.parsers['quip'];
+  const header = ['parser', 'parse msgs/s', 'best', 'serialize msgs/s', 'quip / parser', 'QuickJS heap'];
+  const body = rows.map((r) => [
+    r.label,
+    fmtRate(r.parse.median),
+    fmtRate(r.parse.best),
+    fmtRate(r.serialize?.median),
+    quip && r.id !== 'quip' ? `${(quip.parse.median / r.parse.median).toFixed(2)}x` : '-',
+    fmtBytes(r.heap_used_bytes),
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
+  const line = (cells: string[]): string =>
+    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('   ');
+  const e = report.engine;
+  const out = [
+    `SIP parsing inside QuickJS (quickjs-emscripten ${e['quickjs_emscripten_version']}, ` +
+      `heap limit ${fmtBytes(Number(e['memory_limit_bytes']))}, stack ${fmtBytes(Number(e['max_stack_bytes']))})`,
+    `workload: ${report.workload.messages} messages, ${report.workload.bytes} bytes per cycle; ` +
+      `${report.settings.seconds_per_measurement} s per measurement, median of ${report.settings.repeats}`,
+    '',
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...body.map(line),
+    '',
+  ];
+  if (report.ratio_vs_sipjs !== null) out.push(`quip vs SIP.js: ${report.ratio_vs_sipjs.toFixed(2)}x`);
+  if (report.ratio_vs_jssip !== null) out.push(`quip vs JsSIP:  ${report.ratio_vs_jssip.toFixed(2)}x`);
+  if (quip) {
+    out.push(
+      `SIP+SDP core, minified: ${report.sip_sdp_core_min_bytes === null ? 'n/a' : `${report.sip_sdp_core_min_bytes} bytes`}`,
+    );
+  }
+  out.push('Serialization: SIP.js and JsSIP have no serializer for parsed messages (n/a).', '');
+  return out.join('\n');
+}
+
+/** Runs the command with the given output streams; resolves to the exit code. */
+export async function runBenchCli(args: string[], io: BenchIo = processIo): Promise<number> {
+  if (wantsHelp(args)) {
+    io.out(HELP);
+    return 0;
+  }
+  const options = parseArgs(args);
+  if (typeof options === 'string') return usageError('bench', options);
+  try {
+    const report = await runBench({
+      seconds: options.seconds,
+      parsers: options.parsers,
+      log: (line) => io.err(`bench: ${line}\n`),
+    });
+    io.out(options.json ? JSON.stringify(report) + '\n' : formatTable(report));
+    return 0;
+  } catch (err) {
+    if (err instanceof BenchError) {
+      io.err(`quip bench: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+export const benchCommand: Command = {
+  name: 'bench',
+  summary: 'Benchmark SIP parsing inside QuickJS against SIP.js and JsSIP',
+  help: HELP,
+  run: (args) => runBenchCli(args),
+};
