@@ -63,13 +63,11 @@ function forbidNodeBuiltinsPlugin(): esbuild.Plugin {
       // Bare specifiers only: relative and absolute paths are never builtins.
       build.onResolve({ filter: /^[^./]/ }, (args) => {
         if (!isNodeBuiltin(args.path)) return undefined;
-        const importer = args.importer ? path.relative(process.cwd(), args.importer) : '(entry)';
+        // esbuild adds the importing file and line to the message.
         return {
           errors: [
             {
-              text:
-                `Node builtin '${args.path}' imported by ${importer}: ` +
-                'firmware code runs in QuickJS, which has no Node APIs',
+              text: `Node builtin '${args.path}' is not allowed: firmware code runs in QuickJS, which has no Node APIs`,
             },
           ],
         };

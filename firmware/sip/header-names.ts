@@ -39,6 +39,7 @@ const COMPACT: Record<string, string> = {
   y: 'Identity',
 };
 
+const CANONICAL_SET = new Set(CANONICAL);
 const BY_LOWER = new Map<string, string>();
 for (const name of CANONICAL) BY_LOWER.set(name.toLowerCase(), name);
 for (const short of Object.keys(COMPACT)) BY_LOWER.set(short, COMPACT[short]!);
@@ -51,6 +52,7 @@ for (const short of Object.keys(COMPACT)) SHORT_OF.set(COMPACT[short]!, short);
  * headers keep the spelling they arrived with (names compare case-insensitively).
  */
 export function canonicalName(name: string): string {
+  if (CANONICAL_SET.has(name)) return name; // the usual case: already canonical
   return BY_LOWER.get(name.toLowerCase()) ?? name;
 }
 

@@ -379,10 +379,9 @@ export class SipMessage {
     const out: string[] = [];
     for (const h of this.headers) {
       if (h.name !== canonical) continue;
+      if (h.value.length === 0 && MAY_BE_EMPTY.indexOf(canonical) !== -1) continue;
       for (const item of splitList(h.value, canonical)) {
-        if (item.length === 0 && canonical !== 'Supported' && canonical !== 'Allow') {
-          throw badHeader(canonical, 'empty list element');
-        }
+        if (item.length === 0) throw badHeader(canonical, 'empty list element');
         if (out.length >= MAX_LIST_ITEMS) throw badHeader(canonical, 'too many elements');
         out.push(item);
       }
@@ -423,6 +422,9 @@ export class SipMessage {
     this.invalidate(c);
   }
 }
+
+/** List headers whose grammar allows an empty value (RFC 3261 §20.1, §20.5, §20.37). */
+const MAY_BE_EMPTY = ['Accept', 'Accept-Encoding', 'Accept-Language', 'Allow', 'Supported'];
 
 /** qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ) */
 function parseQ(v: string): number {

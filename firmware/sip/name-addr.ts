@@ -1,9 +1,9 @@
 // name-addr / addr-spec with header parameters (RFC 3261 §20.10, §25.1): the shape of
 // From, To, Contact, Route, Record-Route, Reply-To, P-Asserted-Identity, Refer-To.
 
-import { TOKEN, isWs } from './chars.ts';
+import { isWs, matchAt } from './chars.ts';
 import { SipParseError, badHeader } from './errors.ts';
-import { Scanner, quote, unquote, formatParams } from './scanner.ts';
+import { Scanner, quote, unquote, formatParams, simpleParams } from './scanner.ts';
 import { formatUri, parseUri } from './uri.ts';
 import type { NameAddr, Uri } from './types.ts';
 
@@ -12,6 +12,37 @@ import type { NameAddr, Uri } from './types.ts';
  * not contain ',', '?' or ';' (those would need <>), per RFC 3261 §20.
  */
 export function parseNameAddr(value: string, header: string): NameAddr {
+  const fast = parseNameAddrFast(value, header);
+  return fast !== null ? fast : parseNameAddrGeneral(value, header);
+}
+
+/** `["Name" | Token Name] <uri>;params` without escapes, or `scheme:addr-spec;params`. */
+const NA_BRACKETED = /^(?:"([^"\\]*)" ?|([A-Za-z0-9\-.!%*_+`'~]+(?: [A-Za-z0-9\-.!%*_+`'~]+)*) ?)?<([^\s<>"]+)>((?:;[^;]*)*)$/;
+const NA_ADDR_SPEC = /^([A-Za-z][A-Za-z0-9+.-]*:[^;\s<>?,"]+)((?:;[^;]*)*)$/;
+
+/** The common shapes in one regex match, or null to take the general path. */
+function parseNameAddrFast(value: string, header: string): NameAddr | null {
+  let m = NA_BRACKETED.exec(value);
+  let displayName: string | null = null;
+  let uriText: string;
+  let rest: string;
+  if (m !== null) {
+    displayName = m[1] !== undefined ? m[1] : m[2] !== undefined ? m[2] : null;
+    uriText = m[3]!;
+    rest = m[4]!;
+  } else {
+    m = NA_ADDR_SPEC.exec(value);
+    if (m === null) return null;
+    uriText = m[1]!;
+    rest = m[2]!;
+  }
+  const params = simpleParams(rest);
+  if (params === null) return null;
+  return { displayName, uri: parseUriIn(uriText, header), uriText, params };
+}
+
+/** The full grammar: quoted-pairs, LWS anywhere it may appear, quoted param values. */
+export function parseNameAddrGeneral(value: string, header: string): NameAddr {
   const sc = new Scanner(value, header);
   sc.skipWs();
   const s = value;
@@ -27,24 +58,14 @@ export function parseNameAddr(value: string, header: string): NameAddr {
     // Scan tokens and whitespace: stopping on '<' means a token display name; anything
     // else means an addr-spec starting at the beginning.
     const start = sc.pos;
-    let i = start;
-    while (i < s.length) {
-      const c = s.charCodeAt(i);
-      if (!((c < 128 && TOKEN[c] === 1) || isWs(c))) break;
-      i++;
-    }
+    const i = start + matchAt(TOKENS_AND_WS_Y, s, start);
     if (s.charCodeAt(i) === 0x3c) {
       const name = s.slice(start, i).trim().replace(/[ \t]+/g, ' ');
       displayName = name.length ? name : null;
       sc.pos = i;
       uriText = bracketed(sc);
     } else {
-      let j = start;
-      while (j < s.length) {
-        const c = s.charCodeAt(j);
-        if (c === 0x3b || isWs(c)) break;
-        j++;
-      }
+      const j = start + matchAt(ADDR_SPEC_Y, s, start);
       uriText = s.slice(start, j);
       if (uriText.indexOf('?') !== -1 || uriText.indexOf(',') !== -1) {
         throw badHeader(header, 'a URI with headers or commas must be enclosed in <>');
@@ -57,6 +78,11 @@ export function parseNameAddr(value: string, header: string): NameAddr {
   sc.end();
   return { displayName, uri, uriText, params };
 }
+
+/** *(token LWS): a display name that is not quoted. */
+const TOKENS_AND_WS_Y = /[A-Za-z0-9\-.!%*_+`'~ \t]+/y;
+/** An addr-spec runs to the first ';' (header params) or whitespace. */
+const ADDR_SPEC_Y = /[^; \t]+/y;
 
 /** Reads `<uri>` with no whitespace just inside the brackets (RFC 4475 §3.1.2.14). */
 function bracketed(sc: Scanner): string {

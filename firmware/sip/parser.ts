@@ -2,11 +2,12 @@
 // Structure and the headers every element needs (Via, From, To, Call-ID, CSeq,
 // Max-Forwards, Content-Length) are checked here; the rest are parsed on first use.
 
-import { TOKEN, allIn, isDigit, isTokenString } from './chars.ts';
+import { isDigit, isTokenString } from './chars.ts';
 import { SipParseError } from './errors.ts';
 import { canonicalName } from './header-names.ts';
 import { MAX_HEADERS, MAX_MESSAGE_BYTES } from './limits.ts';
 import { SipMessage } from './message.ts';
+import type { HeaderField } from './message.ts';
 import { isKnownMethod } from './methods.ts';
 import { bytesToBinary, decodeUtf8, isAscii } from '../util/utf8.ts';
 import { isSipUri } from './uri.ts';
@@ -47,7 +48,7 @@ export function parseMessage(data: string | Uint8Array, options: ParseOptions = 
   }
 }
 
-function parseStructure(bin: string): SipMessage {
+export function parseStructure(bin: string): SipMessage {
   let pos = 0;
   // Leading CRLFs before a start line are ignored (RFC 3261 §7.5).
   while (pos < bin.length && (bin.charCodeAt(pos) === 0x0d || bin.charCodeAt(pos) === 0x0a)) pos++;
@@ -59,39 +60,47 @@ function parseStructure(bin: string): SipMessage {
   pos = eol + 1;
 
   const headers = msg.headers;
-  let bodyStart = -1;
   const sectionStart = pos;
+  let bodyStart = simpleHeaderSection(bin, pos, headers);
+  if (bodyStart !== -1) {
+    frameBody(msg, bin, bodyStart); // all ASCII: nothing to decode
+    return msg;
+  }
   while (pos < bin.length) {
-    eol = bin.indexOf('\n', pos);
-    if (eol === -1) break;
-    const end = bin.charCodeAt(eol - 1) === 0x0d ? eol - 1 : eol;
-    if (end === pos) {
-      bodyStart = eol + 1;
+    const c0 = bin.charCodeAt(pos);
+    if (c0 === 0x0d || c0 === 0x0a) {
+      // The empty line that ends the header section (CRLF, or a bare LF from a sloppy peer).
+      if (c0 === 0x0a) bodyStart = pos + 1;
+      else if (bin.charCodeAt(pos + 1) === 0x0a) bodyStart = pos + 2;
+      else throw new SipParseError('header-syntax', `stray CR at octet ${pos}`);
       break;
     }
-    const c0 = bin.charCodeAt(pos);
     if (c0 === 0x20 || c0 === 0x09) {
       // Folded continuation (LWS): joins the previous header with one space.
+      eol = bin.indexOf('\n', pos);
+      if (eol === -1) break;
       const last = headers[headers.length - 1];
       if (last === undefined) throw new SipParseError('header-syntax', 'continuation line before any header');
-      const more = bin.slice(pos, end).trim();
+      const more = bin.slice(pos, bin.charCodeAt(eol - 1) === 0x0d ? eol - 1 : eol).trim();
       if (more.length) last.value = last.value.length ? last.value + ' ' + more : more;
-    } else {
-      const colon = bin.indexOf(':', pos);
-      if (colon === -1 || colon > end) {
-        throw new SipParseError('header-syntax', `header line without ':' at octet ${pos}`);
-      }
-      let nameEnd = colon;
-      while (nameEnd > pos && (bin.charCodeAt(nameEnd - 1) === 0x20 || bin.charCodeAt(nameEnd - 1) === 0x09)) nameEnd--;
-      if (nameEnd === pos || !allIn(TOKEN, bin, pos, nameEnd)) {
-        throw new SipParseError('header-syntax', `bad header name at octet ${pos}`);
-      }
-      if (headers.length >= MAX_HEADERS) {
-        throw new SipParseError('too-many-headers', `more than ${MAX_HEADERS} headers`);
-      }
-      headers.push({ name: canonicalName(bin.slice(pos, nameEnd)), value: bin.slice(colon + 1, end).trim() });
+      pos = eol + 1;
+      continue;
     }
-    pos = eol + 1;
+    // One native regex match per header line: name, colon, value, line end.
+    HEADER_LINE_Y.lastIndex = pos;
+    const m = HEADER_LINE_Y.exec(bin);
+    if (m === null) {
+      if (bin.indexOf('\n', pos) === -1) break; // no line end: unterminated section
+      throw headerLineError(bin, pos);
+    }
+    if (headers.length >= MAX_HEADERS) {
+      throw new SipParseError('too-many-headers', `more than ${MAX_HEADERS} headers`);
+    }
+    let value = m[2]!;
+    const last = value.charCodeAt(value.length - 1);
+    if (last === 0x20 || last === 0x09) value = value.trim();
+    headers.push({ name: canonicalName(m[1]!), value });
+    pos = HEADER_LINE_Y.lastIndex;
   }
   if (bodyStart === -1) {
     throw new SipParseError('unterminated', 'header section not terminated by an empty line');
@@ -104,7 +113,47 @@ function parseStructure(bin: string): SipMessage {
   return msg;
 }
 
-function parseStartLine(line: string): SipMessage {
+/** Header lines that are all "token [WS] : ASCII value CRLF": no folding, no bare LF or CR. */
+const SIMPLE_SECTION = /^(?:[A-Za-z0-9\-.!%*_+`'~]+[ \t]*:[\x00-\x09\x0b\x0c\x0e-\x7f]*\r\n)*$/;
+
+/**
+ * Fast path for the usual header section: one regex test proves every line simple, then
+ * indexOf/slice cut the lines. Returns where the body starts, or -1 to take the general loop.
+ */
+function simpleHeaderSection(bin: string, start: number, headers: HeaderField[]): number {
+  const end = bin.indexOf('\r\n\r\n', start - 2);
+  if (end === -1) return -1;
+  if (end < start) return start + 2; // no headers at all: the start line's CRLF, then CRLF
+  if (!SIMPLE_SECTION.test(bin.slice(start, end + 2))) return -1;
+  let pos = start;
+  while (pos <= end) {
+    const eol = bin.indexOf('\r\n', pos);
+    const colon = bin.indexOf(':', pos);
+    let nameEnd = colon;
+    let c = bin.charCodeAt(nameEnd - 1);
+    while (c === 0x20 || c === 0x09) c = bin.charCodeAt(--nameEnd - 1);
+    if (headers.length >= MAX_HEADERS) throw new SipParseError('too-many-headers', `more than ${MAX_HEADERS} headers`);
+    headers.push({ name: canonicalName(bin.slice(pos, nameEnd)), value: bin.slice(colon + 1, eol).trim() });
+    pos = eol + 2;
+  }
+  return end + 4;
+}
+
+/** name HCOLON value CRLF, for the usual well-formed header line. */
+const HEADER_LINE_Y = /([A-Za-z0-9\-.!%*_+`'~]+)[ \t]*:[ \t]*([^\r\n]*)\r?\n/y;
+
+/** Says what is wrong with a header line the fast match refused. */
+function headerLineError(bin: string, pos: number): SipParseError {
+  const eol = bin.indexOf('\n', pos);
+  const colon = bin.indexOf(':', pos);
+  if (colon === -1 || colon > eol) return new SipParseError('header-syntax', `header line without ':' at octet ${pos}`);
+  if (bin.charCodeAt(eol - 1) === 0x0d && bin.lastIndexOf('\r', eol - 2) > colon) {
+    return new SipParseError('header-syntax', `stray CR in header line at octet ${pos}`);
+  }
+  return new SipParseError('header-syntax', `bad header name at octet ${pos}`);
+}
+
+export function parseStartLine(line: string): SipMessage {
   if (line.length > 4 && line.slice(0, 4).toUpperCase() === 'SIP/') return parseStatusLine(line);
   const sp1 = line.indexOf(' ');
   const sp2 = sp1 === -1 ? -1 : line.indexOf(' ', sp1 + 1);
@@ -160,7 +209,7 @@ function parseStatusLine(line: string): SipMessage {
 }
 
 /** Sets the body by Content-Length; without one, a datagram's body is the rest of it. */
-function frameBody(msg: SipMessage, bin: string, bodyStart: number): void {
+export function frameBody(msg: SipMessage, bin: string, bodyStart: number): void {
   const available = bin.length - bodyStart;
   let declared = -1;
   for (const h of msg.headers) {
@@ -195,7 +244,7 @@ function frameBody(msg: SipMessage, bin: string, bodyStart: number): void {
 }
 
 /** Parses the headers every element needs, so a message that gets past here is usable. */
-function checkEssentials(msg: SipMessage): void {
+export function checkEssentials(msg: SipMessage): void {
   const cseq = msg.cseq();
   msg.vias();
   msg.from();

@@ -1,6 +1,6 @@
 // Single-value headers: numbers, Call-ID, CSeq, RAck, Date and token lists.
 
-import { TOKEN, WORD, allIn } from './chars.ts';
+import { TOKEN_RE, WORD_RE } from './chars.ts';
 import { badHeader } from './errors.ts';
 import { MAX_UINT32 } from './limits.ts';
 import { Scanner } from './scanner.ts';
@@ -20,8 +20,8 @@ export function parseCallId(value: string): string {
   const v = value.trim();
   const at = v.indexOf('@');
   const ok = at === -1
-    ? v.length > 0 && allIn(WORD, v)
-    : at > 0 && at < v.length - 1 && allIn(WORD, v, 0, at) && allIn(WORD, v, at + 1);
+    ? WORD_RE.test(v)
+    : WORD_RE.test(v.slice(0, at)) && WORD_RE.test(v.slice(at + 1));
   if (!ok) throw badHeader('Call-ID', 'not a word[@word]');
   return v;
 }
@@ -59,7 +59,7 @@ export function parseTokenList(values: string[], header: string): string[] {
   const out: string[] = [];
   for (const v of values) {
     if (v.length === 0) continue; // Supported may be empty (RFC 3261 §20.37)
-    if (!allIn(TOKEN, v)) throw badHeader(header, `'${v}' is not a token`);
+    if (!TOKEN_RE.test(v)) throw badHeader(header, `'${v}' is not a token`);
     out.push(v);
   }
   return out;

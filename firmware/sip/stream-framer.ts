@@ -46,13 +46,10 @@ export class StreamFramer {
         if (b.startsWith('\r\n\r\n', i)) {
           out.pings++;
           i += 4;
-        } else if (b.startsWith('\r\n', i)) {
-          if (i + 2 === b.length) break; // maybe the first half of a ping
-          i += 2;
-        } else if (i + 1 === b.length && b.charCodeAt(i) === 0x0d) {
-          break; // a lone CR: wait for its LF
+        } else if (b.length - i < 4 && '\r\n\r\n'.startsWith(b.slice(i))) {
+          break; // maybe the start of a ping: wait for the rest
         } else {
-          i++;
+          i += b.startsWith('\r\n', i) ? 2 : 1; // a CRLF "pong", or a stray CR/LF
         }
       }
       if (i > 0) this.buf = b.slice(i);

@@ -2,7 +2,7 @@
 // %-escapes as received so a proxy can forward them unchanged; uri-compare.ts decodes.
 
 import {
-  HEADER_CHAR, HOST, PARAM_CHAR, SCHEME_CHAR, USER_CHAR, allIn, escapesValid, isDigit,
+  HEADER_CHARS_RE, HOST_Y, PARAM_CHARS_RE, USER_CHARS_RE, escapesValid, matchAt,
 } from './chars.ts';
 import { SipParseError } from './errors.ts';
 import { MAX_PARAMS } from './limits.ts';
@@ -12,18 +12,17 @@ function bad(text: string, what: string): SipParseError {
   return new SipParseError('uri', `bad URI '${text.length > 80 ? text.slice(0, 80) + '…' : text}': ${what}`);
 }
 
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+const DIGITS_Y = /[0-9]*/y;
+/** ";name[=value]" up to the next ';' or '?'. */
+const URI_PARAM_Y = /;([^;?=]*)(=[^;?]*)?/y;
+/** A label may not start or end with '-'; no empty labels but an optional trailing dot. */
+const BAD_LABEL = /(^|\.)-|-(\.|$)|\.\.|^\./;
+
 /** Length of the scheme at the start of `s` (before ":"), or 0 when there is none. */
 function schemeLength(s: string): number {
-  const c0 = s.charCodeAt(0) | 0x20;
-  if (!(c0 >= 0x61 && c0 <= 0x7a)) return 0;
-  let i = 1;
-  while (i < s.length) {
-    const c = s.charCodeAt(i);
-    if (c === 0x3a) return i;
-    if (c >= 128 || SCHEME_CHAR[c] !== 1) return 0;
-    i++;
-  }
-  return 0;
+  const m = SCHEME.exec(s);
+  return m === null ? 0 : m[0].length - 1;
 }
 
 /** Parses any absolute URI; SIP/SIPS and tel URIs get their components, others stay opaque. */
@@ -42,7 +41,37 @@ export function parseUri(text: string): Uri {
   return { scheme, opaque } satisfies OtherUri;
 }
 
+/** user@host[:port];params with no escapes, password, IPv6 or headers: one regex match. */
+const SIP_FAST = /^sips?:(?:([A-Za-z0-9\-_.!~*'()&=+$,;?/]+)@)?([A-Za-z0-9._-]+)(?::([0-9]{1,5}))?((?:;[A-Za-z0-9\-_.!~*'()[\]/:&+$]+(?:=[A-Za-z0-9\-_.!~*'()[\]/:&+$]+)?)*)$/i;
+
 function parseSipUri(text: string, scheme: 'sip' | 'sips', start: number): SipUri {
+  const m = SIP_FAST.exec(text);
+  if (m !== null) {
+    const host = m[2]!;
+    const port = m[3] === undefined ? null : Number(m[3]);
+    if (isHostname(host) && (port === null || port <= 65535)) {
+      const params: Params = new Map();
+      const p = m[4]!;
+      if (p.length) {
+        const parts = p.split(';');
+        if (parts.length <= MAX_PARAMS + 1) {
+          for (let k = 1; k < parts.length; k++) {
+            const part = parts[k]!;
+            const eq = part.indexOf('=');
+            if (eq === -1) params.set(part.toLowerCase(), null);
+            else params.set(part.slice(0, eq).toLowerCase(), part.slice(eq + 1));
+          }
+          return { scheme, user: m[1] ?? null, password: null, host, port, params, headers: [] };
+        }
+      } else {
+        return { scheme, user: m[1] ?? null, password: null, host, port, params, headers: [] };
+      }
+    }
+  }
+  return parseSipUriGeneral(text, scheme, start);
+}
+
+function parseSipUriGeneral(text: string, scheme: 'sip' | 'sips', start: number): SipUri {
   let user: string | null = null;
   let password: string | null = null;
   let i = start;
@@ -50,7 +79,7 @@ function parseSipUri(text: string, scheme: 'sip' | 'sips', start: number): SipUr
   if (at !== -1) {
     // '@' cannot appear unescaped in params or headers, so it always ends the userinfo.
     const userinfo = text.slice(start, at);
-    if (!allIn(USER_CHAR, userinfo) || !escapesValid(userinfo)) throw bad(text, 'illegal character in userinfo');
+    if (!USER_CHARS_RE.test(userinfo) || !escapesValid(userinfo)) throw bad(text, 'illegal character in userinfo');
     const colon = userinfo.indexOf(':');
     user = colon === -1 ? userinfo : userinfo.slice(0, colon);
     if (colon !== -1) password = userinfo.slice(colon + 1);
@@ -67,35 +96,26 @@ function parseSipUri(text: string, scheme: 'sip' | 'sips', start: number): SipUr
     i = close + 1;
   } else {
     const hs = i;
-    while (i < text.length) {
-      const c = text.charCodeAt(i);
-      if (c >= 128 || HOST[c] !== 1) break;
-      i++;
-    }
+    i += matchAt(HOST_Y, text, i);
     host = text.slice(hs, i);
     if (!isHostname(host)) throw bad(text, 'bad host');
   }
   let port: number | null = null;
   if (text.charCodeAt(i) === 0x3a /* : */) {
     const ps = ++i;
-    while (i < text.length && isDigit(text.charCodeAt(i))) i++;
+    i += matchAt(DIGITS_Y, text, i);
     port = parsePort(text.slice(ps, i));
     if (port < 0) throw bad(text, 'bad port');
   }
   const params: Params = new Map();
   while (text.charCodeAt(i) === 0x3b /* ; */) {
-    const ps = ++i;
-    while (i < text.length) {
-      const c = text.charCodeAt(i);
-      if (c === 0x3b || c === 0x3f) break;
-      i++;
-    }
-    const p = text.slice(ps, i);
-    const eq = p.indexOf('=');
-    const name = eq === -1 ? p : p.slice(0, eq);
-    const value = eq === -1 ? null : p.slice(eq + 1);
-    if (name.length === 0 || !allIn(PARAM_CHAR, name) || !escapesValid(name)) throw bad(text, 'bad parameter name');
-    if (value !== null && (value.length === 0 || !allIn(PARAM_CHAR, value) || !escapesValid(value))) {
+    URI_PARAM_Y.lastIndex = i;
+    const m = URI_PARAM_Y.exec(text)!; // always matches at a ';'
+    i = URI_PARAM_Y.lastIndex;
+    const name = m[1]!;
+    const value = m[2] === undefined ? null : m[2].slice(1);
+    if (!PARAM_CHARS_RE.test(name) || !escapesValid(name)) throw bad(text, 'bad parameter name');
+    if (value !== null && (!PARAM_CHARS_RE.test(value) || !escapesValid(value))) {
       throw bad(text, `bad value for parameter '${name}'`);
     }
     if (params.size >= MAX_PARAMS) throw bad(text, 'too many parameters');
@@ -106,7 +126,7 @@ function parseSipUri(text: string, scheme: 'sip' | 'sips', start: number): SipUr
     const hs = text.slice(i + 1);
     for (const h of hs.split('&')) {
       const eq = h.indexOf('=');
-      if (eq <= 0 || !allIn(HEADER_CHAR, h, 0, eq) || !allIn(HEADER_CHAR, h, eq + 1) || !escapesValid(h)) {
+      if (eq <= 0 || !HEADER_CHARS_RE.test(h.slice(0, eq)) || !HEADER_CHARS_RE.test(h.slice(eq + 1)) || !escapesValid(h)) {
         throw bad(text, 'bad header');
       }
       headers.push([h.slice(0, eq), h.slice(eq + 1)]);
@@ -128,7 +148,7 @@ function parseTelUri(text: string, start: number): TelUri {
       const name = eq === -1 ? p : p.slice(0, eq);
       if (!/^[A-Za-z0-9-]+$/.test(name)) throw bad(text, 'bad parameter');
       const value = eq === -1 ? null : p.slice(eq + 1);
-      if (value !== null && !allIn(PARAM_CHAR, value)) throw bad(text, 'bad parameter value');
+      if (value !== null && !PARAM_CHARS_RE.test(value)) throw bad(text, 'bad parameter value');
       params.set(name.toLowerCase(), value);
     }
   }
@@ -143,17 +163,8 @@ function parsePort(digits: string): number {
 
 /** hostname / IPv4address (RFC 3261 §25.1): dot-separated labels of alphanumerics and hyphens. */
 function isHostname(h: string): boolean {
-  if (h.length === 0 || h.length > 255) return false;
-  const labels = h.split('.');
-  for (let k = 0; k < labels.length; k++) {
-    const l = labels[k]!;
-    if (l.length === 0) {
-      if (k === labels.length - 1 && k > 0) continue; // a trailing dot is legal (FQDN)
-      return false;
-    }
-    if (l.charCodeAt(0) === 0x2d || l.charCodeAt(l.length - 1) === 0x2d) return false;
-  }
-  return true;
+  // HOST_Y already limited the characters; a trailing dot is legal (FQDN).
+  return h.length > 0 && h.length <= 255 && h !== '.' && !BAD_LABEL.test(h);
 }
 
 /** IPv6address (RFC 3261 §25.1 / RFC 4291), optionally ending in an IPv4 part. */

@@ -1,13 +1,29 @@
 // Via (RFC 3261 §20.42, RFC 3581 rport): where responses go back to.
 
-import { Scanner, boundedInt, formatParams, unquote } from './scanner.ts';
-import { HOST } from './chars.ts';
+import { Scanner, boundedInt, formatParams, simpleParams, unquote } from './scanner.ts';
+import { HOST_Y } from './chars.ts';
 import { isIpv6 } from './uri.ts';
 import type { Via } from './types.ts';
 
 const H = 'Via';
 
+/** The usual Via: "SIP/2.0/UDP host[:port];params" with no spaces or quotes around parts. */
+const VIA_FAST = /^SIP\/2\.0\/([A-Za-z]+) ([A-Za-z0-9._-]+)(?::([0-9]{1,5}))?((?:;[^;]*)*)$/i;
+
 export function parseVia(value: string): Via {
+  const m = VIA_FAST.exec(value);
+  if (m !== null) {
+    const port = m[3] === undefined ? null : Number(m[3]);
+    const params = simpleParams(m[4]!);
+    if (params !== null && (port === null || port <= 65535)) {
+      return viaOf('SIP/2.0', m[1]!.toUpperCase(), m[2]!, port, params);
+    }
+  }
+  return parseViaGeneral(value);
+}
+
+/** The full RFC 3261 grammar: LWS around '/', IPv6 sent-by, quoted params. */
+export function parseViaGeneral(value: string): Via {
   const sc = new Scanner(value, H);
   sc.skipWs();
   const name = sc.token('protocol name');
@@ -26,7 +42,7 @@ export function parseVia(value: string): Via {
     if (!isIpv6(host.slice(1, -1))) throw sc.fail('bad IPv6 address');
     sc.pos = close + 1;
   } else {
-    host = sc.run(HOST);
+    host = sc.run(HOST_Y);
     if (host.length === 0) throw sc.fail('expected host');
   }
   let port: number | null = null;
@@ -35,13 +51,17 @@ export function parseVia(value: string): Via {
   }
   const params = sc.params();
   sc.end();
+  return viaOf(`${name}/${version}`.toUpperCase(), transport, host, port, params);
+}
+
+function viaOf(protocol: string, transport: string, host: string, port: number | null, params: Via['params']): Via {
   const branch = params.get('branch');
   const received = params.get('received');
   const rport = params.get('rport');
   const maddr = params.get('maddr');
   const ttl = params.get('ttl');
   return {
-    protocol: `${name}/${version}`.toUpperCase(),
+    protocol,
     transport,
     host,
     port,

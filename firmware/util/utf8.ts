@@ -23,9 +23,10 @@ export function binaryToBytes(bin: string): Uint8Array {
 
 /** True when every char is 7-bit: such a string is the same as text and as bytes. */
 export function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
-  return true;
+  return !NON_ASCII.test(s); // one native scan beats a JS loop in an interpreter
 }
+
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Decodes a UTF-8 byte string to text. Invalid sequences become U+FFFD, never an exception. */
 export function decodeUtf8(bin: string): string {

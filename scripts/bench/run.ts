@@ -60,7 +60,7 @@ export const JSSIP: ParserSpec = {
 };
 export const PARSERS: readonly ParserSpec[] = [QUIP, SIPJS, JSSIP];
 
-export const SIP_SDP_CORE_ENTRY = path.join(here, 'sip-sdp-core.ts');
+export const SIP_SDP_CORE_ENTRY = path.join(here, 'sip-sdp-core.js');
 
 export interface RunOptions {
   /** Target duration of each timed measurement, in seconds. */
@@ -190,18 +190,21 @@ class ParserRun {
     return r.ms;
   }
 
-  /** Calibrates the iteration count to ~`seconds`, then times `repeats` runs. */
+  /**
+   * Calibrates the iteration count to ~`seconds`, then times `repeats` runs. Counts are whole
+   * workload cycles, so every message weighs the same in the mix.
+   */
   measure(loop: Loop, seconds: number, repeats: number, cycle: number): Measurement {
     const targetMs = seconds * 1000;
     const calibrationMs = Math.max(targetMs / 10, 5);
-    let n = cycle;
-    let ms = this.loop(loop, n);
+    let cycles = 1;
+    let ms = this.loop(loop, cycles * cycle);
     while (ms < calibrationMs) {
       const grow = ms > 0 ? Math.min(10, (calibrationMs * 1.25) / ms) : 10;
-      n = Math.ceil(n * Math.max(grow, 1.5));
-      ms = this.loop(loop, n);
+      cycles = Math.ceil(cycles * Math.max(grow, 1.5));
+      ms = this.loop(loop, cycles * cycle);
     }
-    const iterations = Math.max(cycle, Math.round((n * targetMs) / ms));
+    const iterations = cycle * Math.max(1, Math.round((cycles * targetMs) / ms));
     const samples: number[] = [];
     for (let r = 0; r < repeats; r++) {
       const t = this.loop(loop, iterations);

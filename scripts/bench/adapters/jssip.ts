@@ -3,6 +3,7 @@
 // needed. Its `debug` logging dependency is replaced by ../shims/debug.ts at bundle time.
 import { parseMessage } from 'jssip/lib/Parser.js';
 import { defineBench } from '../vm/harness.ts';
+import type { Adapter } from '../vm/harness.ts';
 import { takeLastWarning } from '../shims/debug.ts';
 
 interface JsSipMessage {
@@ -14,7 +15,7 @@ interface JsSipMessage {
   parseHeader(name: string): unknown;
 }
 
-export const bench = defineBench<JsSipMessage>({
+export const adapter: Adapter<JsSipMessage> = {
   parse(input) {
     takeLastWarning();
     const msg = parseMessage(input, undefined) as JsSipMessage | undefined;
@@ -32,4 +33,6 @@ export const bench = defineBench<JsSipMessage>({
     out.to_tag = msg.to_tag;
   },
   // No serializer: IncomingMessage.toString() returns the received text verbatim.
-});
+};
+
+export const bench = defineBench(adapter);

@@ -4,8 +4,9 @@
 import { parseMessage, serializeMessage } from '../../../firmware/sip/index.ts';
 import type { SipMessage } from '../../../firmware/sip/index.ts';
 import { defineBench } from '../vm/harness.ts';
+import type { Adapter } from '../vm/harness.ts';
 
-export const bench = defineBench<SipMessage>({
+export const adapter: Adapter<SipMessage> = {
   parse(input) {
     return parseMessage(input);
   },
@@ -15,11 +16,13 @@ export const bench = defineBench<SipMessage>({
     out.branch = via ? via.branch : null;
     out.cseq_seq = cseq ? cseq.seq : null;
     out.cseq_method = cseq ? cseq.method : null;
-    out.call_id = msg.callId();
+    out.call_id = msg.callId() ?? null;
     out.from_tag = msg.from()?.tag ?? null;
     out.to_tag = msg.to()?.tag ?? null;
   },
   serialize(msg) {
     return serializeMessage(msg);
   },
-});
+};
+
+export const bench = defineBench(adapter);

@@ -1,0 +1,12 @@
+import { bundle } from '/work/main/build/bundle.ts';
+import { getQuickJS } from 'quickjs-emscripten';
+import { WORKLOAD, toBinaryString } from '/work/main/scripts/bench/workload.ts';
+const { code } = await bundle({ entry: '/work/main/.prof/entry.ts', globalName: 'P', minify: true });
+const qjs = await getQuickJS();
+const vm = qjs.newContext();
+const now = vm.newFunction('__now', () => vm.newNumber(performance.now()));
+vm.setProp(vm.global, '__now', now); now.dispose();
+vm.unwrapResult(vm.evalCode(code)).dispose();
+const msgs = JSON.stringify((WORKLOAD as any[]).map((w) => toBinaryString(w.text)));
+const r = vm.unwrapResult(vm.evalCode(`P.run(${JSON.stringify(msgs)}, 2000)`));
+console.log('µs per op:', vm.getString(r)); r.dispose(); vm.dispose();

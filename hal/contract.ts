@@ -1,0 +1,182 @@
+// The HAL contract: the only door between quip's firmware and the hardware it runs on.
+//
+// Event-driven, in the style of ECMA-419 / Moddable IO: the host delivers events to the
+// firmware's `dispatch()`; the firmware calls host functions that never block (anything
+// slow — DNS, TCP connect — answers later with an event). A C host on a dev board and
+// the desktop emulator implement the same contract. Firmware imports these types only.
+//
+// Data crossing the boundary: text as strings; octets (packets, PCM) as byte strings
+// ("binary strings", one char per octet 0..255), which every JS engine and a C host can
+// pass without a typed-array binding.
+
+/** Board facts the host reads from the board config and hands to the firmware at boot. */
+export interface BoardInfo {
+  id: string;
+  name: string;
+  display: { rows: number; cols: number; softkeys: number; icons: DisplayIcon[] };
+  /** Keys this board has (a small phone may lack softkeys or navigation). */
+  keys: Key[];
+  codecs: string[];
+  heapLimitBytes: number;
+  maxAccounts: number;
+  firmwareVersion: string;
+}
+
+// ---- events: host → firmware -------------------------------------------------------
+
+export type Key =
+  | '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9' | '*' | '#'
+  | 'send' | 'end' | 'hook' | 'soft1' | 'soft2' | 'soft3' | 'soft4'
+  | 'up' | 'down' | 'left' | 'right' | 'ok' | 'cancel'
+  | 'hold' | 'mute' | 'transfer' | 'redial' | 'vol_up' | 'vol_down' | 'speaker' | 'headset';
+
+export const KEYS: readonly Key[] = [
+  '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#',
+  'send', 'end', 'hook', 'soft1', 'soft2', 'soft3', 'soft4',
+  'up', 'down', 'left', 'right', 'ok', 'cancel',
+  'hold', 'mute', 'transfer', 'redial', 'vol_up', 'vol_down', 'speaker', 'headset',
+];
+
+export type HalEvent =
+  /** A key went down or up. For 'hook', down=true means the handset is lifted (off-hook). */
+  | { type: 'key'; key: Key; down: boolean }
+  /** A timer set with setTimer fired. */
+  | { type: 'timer'; id: number }
+  /** A datagram arrived on a UDP socket. */
+  | { type: 'udp'; socket: number; data: string; address: string; port: number }
+  | { type: 'tcp_connected'; conn: number; localAddress: string; localPort: number }
+  | { type: 'tcp_accepted'; listener: number; conn: number; address: string; port: number }
+  | { type: 'tcp_data'; conn: number; data: string }
+  | { type: 'tcp_closed'; conn: number; error: string | null }
+  | { type: 'dns'; query: number; records: DnsRecord[]; error: string | null }
+  | { type: 'link'; up: boolean; address: string | null }
+  /** One captured PCM frame (16-bit little-endian mono at the codec rate) every frame period. */
+  | { type: 'audio_frame'; pcm: string }
+  /** The host asks for an orderly shutdown (unregister, save state); then it stops the firmware. */
+  | { type: 'shutdown' }
+  /** A command from the control channel that the firmware handles (e.g. dial a URI). */
+  | { type: 'control'; command: ControlCommand };
+
+export type ControlCommand =
+  | { dial: string }
+  | { cmd: string; [k: string]: unknown };
+
+export type DnsType = 'A' | 'AAAA' | 'SRV' | 'NAPTR';
+
+export type DnsRecord =
+  | { type: 'A' | 'AAAA'; address: string; ttl: number }
+  | { type: 'SRV'; priority: number; weight: number; port: number; target: string; ttl: number }
+  | {
+      type: 'NAPTR';
+      order: number;
+      preference: number;
+      flags: string;
+      service: string;
+      regexp: string;
+      replacement: string;
+      ttl: number;
+    };
+
+// ---- host functions: firmware → host ----------------------------------------------
+
+export interface NetHal {
+  /** Opens a UDP socket bound to `port` (0 = any); returns its id, or a negative errno-like code. */
+  udpOpen(port: number): number;
+  /** The local port a socket is bound to. */
+  udpLocalPort(socket: number): number;
+  /** Sends a datagram; false when it could not be queued (no route, socket closed). */
+  udpSend(socket: number, data: string, address: string, port: number): boolean;
+  udpClose(socket: number): void;
+  /** Starts a TCP connection; answers with tcp_connected or tcp_closed. Returns the connection id. */
+  tcpConnect(address: string, port: number): number;
+  /** Listens for TCP connections (tcp_accepted events); returns a listener id or a negative code. */
+  tcpListen(port: number): number;
+  tcpWrite(conn: number, data: string): boolean;
+  tcpClose(conn: number): void;
+  /** Starts a DNS query; answers with a dns event carrying this id. */
+  dnsQuery(name: string, type: DnsType): number;
+  /** The address other hosts reach this phone at, or null while the link is down. */
+  localAddress(): string | null;
+}
+
+export type AudioRoute = 'handset' | 'speaker' | 'headset';
+
+export interface AudioHal {
+  /** Starts the frame clock: one audio_frame event per `frameMs`, each wanting one play() in return. */
+  start(sampleRate: number, frameMs: number): void;
+  stop(): void;
+  /** Queues one PCM frame (16-bit little-endian mono) for the speaker. */
+  play(pcm: string): void;
+  route(route: AudioRoute): void;
+  /** Volume 0..10. */
+  volume(level: number): void;
+  /** Optional tone generator: frequencies in Hz (empty = off); the firmware can also synthesize. */
+  tone?(freqs: number[]): void;
+}
+
+export type DisplayIcon = 'registered' | 'message' | 'mute' | 'hold' | 'speaker' | 'headset' | 'dnd';
+
+export interface DisplayHal {
+  /** Writes text at a row/column; text beyond the line is clipped. */
+  write(row: number, col: number, text: string, inverse?: boolean): void;
+  clear(): void;
+  /** Pushes the drawn frame to the glass (one repaint per burst of writes). */
+  flush(): void;
+  icon(icon: DisplayIcon, on: boolean): void;
+  led(led: 'message' | 'line1' | 'line2', state: 'off' | 'on' | 'blink'): void;
+  /** Rings (or stops) the ringer. */
+  ring(on: boolean): void;
+}
+
+export interface StorageHal {
+  get(key: string): string | null;
+  /** Atomic: after a power cut the key holds the old or the new value, never a mix. */
+  set(key: string, value: string): boolean;
+  remove(key: string): void;
+  keys(): string[];
+}
+
+export interface ClockHal {
+  /** Wall-clock milliseconds since the epoch (may jump when NTP corrects it). */
+  now(): number;
+  /** Monotonic milliseconds since boot: use for timers and durations. */
+  monotonic(): number;
+  /** One-shot timer; fires a timer event with the returned id. */
+  setTimer(ms: number): number;
+  clearTimer(id: number): void;
+}
+
+export interface CryptoHal {
+  randomBytes(n: number): string;
+  /** Lower-case hex digests of a byte string; the host's native code is faster than JS. */
+  md5(data: string): string;
+  sha256(data: string): string;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface SystemHal {
+  board(): BoardInfo;
+  log(level: LogLevel, message: string): void;
+  /** Structured events for the control/diagnostic channel (serial console, emulator stdio). */
+  emit(event: { event: string; [k: string]: unknown }): void;
+  reboot(reason: string): void;
+}
+
+export interface Hal {
+  net: NetHal;
+  audio: AudioHal;
+  display: DisplayHal;
+  storage: StorageHal;
+  clock: ClockHal;
+  crypto: CryptoHal;
+  system: SystemHal;
+}
+
+/** What the firmware bundle exposes to the host (as the global `quip`). */
+export interface Firmware {
+  /** Called once per boot, with the host's HAL. */
+  start(hal: Hal): void;
+  /** Delivers one event. Must return quickly; long work is split across timers. */
+  dispatch(event: HalEvent): void;
+}

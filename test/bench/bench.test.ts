@@ -1,0 +1,148 @@
+// Tests for `quip bench`: the harness, not performance. Runs are very short (--seconds 0.05) and no
+// rate is compared with any threshold.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import test from 'ava';
+import { BundleError, bundle } from '../../build/bundle.ts';
+import { runBenchCli } from '../../scripts/bench.ts';
+import { BenchError, JSSIP, SIPJS, findDisagreements, runBench } from '../../scripts/bench/run.ts';
+import type { ParserSpec } from '../../scripts/bench/run.ts';
+import { QuickJsSession, VmError } from '../../scripts/bench/quickjs-runner.ts';
+import { WORKLOAD } from '../../scripts/bench/workload.ts';
+import type { TxKeys, WorkloadMessage } from '../../scripts/bench/workload.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..', '..');
+const sdpCoreExists = existsSync(path.join(repoRoot, 'firmware', 'sdp', 'index.ts'));
+
+const BROKEN: ParserSpec = {
+  ...JSSIP,
+  id: 'broken',
+  label: 'broken JsSIP',
+  entry: path.join(here, 'fixtures', 'broken-jssip.ts'),
+};
+
+function capture(): { out: string[]; err: string[]; io: { out: (s: string) => void; err: (s: string) => void } } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (s) => void out.push(s), err: (s) => void err.push(s) } };
+}
+
+// One short full run shared by the report tests.
+let report: Promise<{ code: number; stdout: string; stderr: string }> | undefined;
+function fullRun(): Promise<{ code: number; stdout: string; stderr: string }> {
+  report ??= (async () => {
+    const c = capture();
+    const code = await runBenchCli(['--json', '--seconds', '0.05'], c.io);
+    return { code, stdout: c.out.join(''), stderr: c.err.join('') };
+  })();
+  return report;
+}
+
+const RATE_FIELDS = [
+  'parse_msgs_per_s',
+  'sipjs_parse_msgs_per_s',
+  'jssip_parse_msgs_per_s',
+  'ratio_vs_sipjs',
+  'ratio_vs_jssip',
+  'serialize_msgs_per_s',
+] as const;
+
+test('--json prints exactly one JSON object whose rates and ratios are positive numbers', async (t) => {
+  const { code, stdout, stderr } = await fullRun();
+  t.is(code, 0, stderr);
+  t.true(stdout.endsWith('\n'));
+  t.is(stdout.trim().split('\n').length, 1, 'one line of JSON on stdout');
+  const json = JSON.parse(stdout) as Record<string, unknown>;
+  for (const field of RATE_FIELDS) {
+    const v = json[field];
+    t.true(typeof v === 'number' && Number.isFinite(v) && v > 0, `${field} = ${String(v)}`);
+  }
+  t.is(typeof json['engine'], 'object');
+  t.truthy((json['engine'] as Record<string, unknown>)['memory_limit_bytes']);
+  t.regex(stderr, /transaction keys agree/);
+});
+
+(sdpCoreExists ? test : test.skip)('--json reports the minified SIP+SDP core size', async (t) => {
+  const { code, stdout } = await fullRun();
+  t.is(code, 0);
+  const v = (JSON.parse(stdout) as Record<string, unknown>)['sip_sdp_core_min_bytes'];
+  t.true(typeof v === 'number' && Number.isInteger(v) && v > 0, `sip_sdp_core_min_bytes = ${String(v)}`);
+});
+
+test('a parser that extracts a wrong key is caught before anything is timed', async (t) => {
+  const err = await t.throwsAsync(runBench({ seconds: 0.05, repeats: 1, parsers: [JSSIP, BROKEN] }), {
+    instanceOf: BenchError,
+  });
+  t.regex(err!.message, /disagree/);
+  t.regex(err!.message, /\(ACK\) to_tag: expected "1928301774"; jssip="1928301774", broken="not-the-to-tag"/);
+  t.notRegex(err!.message, /REGISTER|INVITE \+ SDP|BYE/, 'only the ACK is reported');
+});
+
+test('parsers that agree with each other but not with the expected keys are caught', async (t) => {
+  const workload: WorkloadMessage[] = WORKLOAD.map((m) =>
+    m.name === 'BYE' ? { ...m, expect: { ...m.expect, cseq_seq: 2 } } : m,
+  );
+  const err = await t.throwsAsync(runBench({ seconds: 0.05, repeats: 1, parsers: [JSSIP], workload }), {
+    instanceOf: BenchError,
+  });
+  t.regex(err!.message, /\(BYE\) cseq_seq: expected 2; jssip=1/);
+});
+
+test('a message a parser cannot parse in QuickJS stops the bench', async (t) => {
+  const none: TxKeys = { branch: null, cseq_seq: null, cseq_method: null, call_id: null, from_tag: null, to_tag: null };
+  const workload: WorkloadMessage[] = [WORKLOAD[0]!, { name: 'garbage', text: 'HELLO\r\n\r\n', expect: none }];
+  const err = await t.throwsAsync(runBench({ seconds: 0.05, repeats: 1, parsers: [SIPJS], workload }), {
+    instanceOf: BenchError,
+  });
+  t.regex(err!.message, /SIP\.js failed to parse workload message #1 \(garbage\) in QuickJS/);
+  t.regex(err!.message, /SIP\.js rejected the message/);
+});
+
+test('findDisagreements lists each field that differs, naming every parser', (t) => {
+  const msg = WORKLOAD[2]!;
+  const good = { ...msg.expect };
+  const bad = { ...msg.expect, branch: 'z9hG4bKother', from_tag: null };
+  const problems = findDisagreements([msg], new Map([['a', [good]], ['b', [bad]]]));
+  t.is(problems.length, 2);
+  t.regex(problems[0]!, /branch: expected "z9hG4bK1a7c\.5e2f9b3d0c4a8e61\.0"; a=".*", b="z9hG4bKother"/);
+  t.regex(problems[1]!, /from_tag: .* b=null/);
+  t.deepEqual(findDisagreements([msg], new Map([['a', [good]]])), []);
+});
+
+test('usage errors and --help', async (t) => {
+  const c = capture();
+  t.is(await runBenchCli(['--help'], c.io), 0);
+  t.regex(c.out.join(''), /--seconds <s>/);
+  t.is(await runBenchCli(['--only', 'pjsip']), 2);
+  t.is(await runBenchCli(['--seconds', '0']), 2);
+  t.is(await runBenchCli(['--frobnicate']), 2);
+});
+
+test('bundle() refuses Node builtins in firmware code and says where', async (t) => {
+  const entry = path.join(here, 'fixtures', 'uses-node.ts');
+  const err = await t.throwsAsync(bundle({ entry, globalName: 'fw', minify: true, forbidNodeBuiltins: true }), {
+    instanceOf: BundleError,
+  });
+  t.regex(err!.message, /uses-node\.ts:2:\d+: Node builtin 'node:fs' is not allowed/);
+});
+
+test('bundle() output runs in QuickJS with the exports on one global', async (t) => {
+  const { code, bytes } = await bundle({
+    entry: path.join(here, 'fixtures', 'defined.ts'),
+    globalName: 'fw',
+    minify: true,
+    forbidNodeBuiltins: true,
+    define: { BUILD_ID: '"test-42"' },
+  });
+  t.is(bytes, Buffer.byteLength(code));
+  const session = await QuickJsSession.open('defined', code);
+  try {
+    t.is(session.run('fw.buildId'), 'test-42');
+    t.is(session.run('fw.add(2, 3)'), 5);
+    t.throws(() => session.run('fw.nope()'), { instanceOf: VmError, message: /not a function/ });
+  } finally {
+    session.dispose();
+  }
+});
