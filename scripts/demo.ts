@@ -42,7 +42,11 @@ prints the result as JSON. This is what 'npm start' runs until the emulator land
     const text = SAMPLE.replace('Content-Length: 151', `Content-Length: ${body.length}`);
     process.stdout.write('quip demo — a sample INVITE through the SIP/SDP message core:\n\n');
     const result = parseToJson(text);
-    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-    return 'error' in result ? 1 : 0;
+    if ('error' in result) {
+      process.stderr.write(`error: ${result.error}\n`);
+      return 1;
+    }
+    process.stdout.write(JSON.stringify(result.json, null, 2) + '\n');
+    return 0;
   },
 };

@@ -9,6 +9,7 @@ import type {
   SdpTimeZone,
   SdpTiming,
 } from './types.ts';
+import { emptyMedia } from './build.ts';
 import { SdpParseError } from './errors.ts';
 import { excerpt, isDigits, parseUint, splitFields } from './text.ts';
 
@@ -147,19 +148,9 @@ export function parseMediaLine(value: string, line: number): SdpMedia {
   if (port < 0) throw new SdpParseError(line, `m= port is not a number in 0-65535: ${excerpt(portText)}`);
   const portCount = slash < 0 ? null : parseUint(portText.slice(slash + 1), 65535);
   if (portCount !== null && portCount < 1) throw new SdpParseError(line, `m= port count is malformed: ${excerpt(portText)}`);
-  return {
-    type: f[0],
-    port,
-    portCount,
-    protocol: f[2],
-    formats: f.slice(3),
-    information: null,
-    connections: [],
-    bandwidths: [],
-    encryptionKey: null,
-    attributes: [],
-    otherLines: [],
-  };
+  const media = emptyMedia(f[0], port, f[2], f.slice(3));
+  media.portCount = portCount;
+  return media;
 }
 
 export function formatMediaLine(m: SdpMedia): string {

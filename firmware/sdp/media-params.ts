@@ -17,9 +17,9 @@ export interface CallMediaParameters {
   ptime: number;
   remoteAddress: string;
   remotePort: number;
-  /** From a=rtcp (RFC 3605) when present, else the RTP address and port + 1. */
+  /** From a=rtcp (RFC 3605) when present, else the RTP address and port + 1 (null when that is past 65535). */
   remoteRtcpAddress: string;
-  remoteRtcpPort: number;
+  remoteRtcpPort: number | null;
   /** Direction from our side: sendonly means we send and do not expect media. */
   direction: Direction;
   /** True when the peer has put us on hold (sendonly, inactive or c=0.0.0.0). */

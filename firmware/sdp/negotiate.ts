@@ -71,7 +71,7 @@ function streamParameters(
     remoteAddress: connection.address,
     remotePort: theirMedia.port,
     remoteRtcpAddress: rtcp?.connection?.address ?? connection.address,
-    remoteRtcpPort: rtcp?.port ?? theirMedia.port + 1,
+    remoteRtcpPort: rtcp?.port ?? (theirMedia.port < 65535 ? theirMedia.port + 1 : null),
     direction,
     remoteHold: isHold(theirSession, theirMedia),
     dtmfPayloadType: dtmf ? dtmf.payloadType : null,

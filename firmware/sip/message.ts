@@ -161,17 +161,11 @@ export class SipMessage {
   }
 
   callId(): string | undefined {
-    return this.typed('Call-ID', () => {
-      const v = this.first('Call-ID');
-      return v === undefined ? undefined : parseCallId(v);
-    });
+    return this.single('Call-ID', parseCallId);
   }
 
   cseq(): CSeq | undefined {
-    return this.typed('CSeq', () => {
-      const v = this.first('CSeq');
-      return v === undefined ? undefined : parseCSeq(v);
-    });
+    return this.single('CSeq', parseCSeq);
   }
 
   maxForwards(): number | undefined {
@@ -195,25 +189,16 @@ export class SipMessage {
   }
 
   retryAfter(): number | undefined {
-    return this.typed('Retry-After', () => {
-      const v = this.first('Retry-After');
-      return v === undefined ? undefined : parseRetryAfter(v);
-    });
+    return this.single('Retry-After', parseRetryAfter);
   }
 
   rack(): RAck | undefined {
-    return this.typed('RAck', () => {
-      const v = this.first('RAck');
-      return v === undefined ? undefined : parseRAck(v);
-    });
+    return this.single('RAck', parseRAck);
   }
 
   /** Date as milliseconds since the epoch. */
   date(): number | undefined {
-    return this.typed('Date', () => {
-      const v = this.first('Date');
-      return v === undefined ? undefined : parseDate(v);
-    });
+    return this.single('Date', parseDate);
   }
 
   /** Contact bindings; `*` (unregister all) is reported by contactIsWildcard(). */
@@ -249,10 +234,7 @@ export class SipMessage {
   }
 
   contentType(): ContentType | undefined {
-    return this.typed('Content-Type', () => {
-      const v = this.first('Content-Type');
-      return v === undefined ? undefined : parseContentType(v);
-    });
+    return this.single('Content-Type', parseContentType);
   }
 
   /** Challenges or credentials, one per header line (several realms are allowed). */
@@ -281,17 +263,11 @@ export class SipMessage {
   }
 
   event(): EventHeader | undefined {
-    return this.typed('Event', () => {
-      const v = this.first('Event');
-      return v === undefined ? undefined : parseEvent(v);
-    });
+    return this.single('Event', parseEvent);
   }
 
   subscriptionState(): SubscriptionState | undefined {
-    return this.typed('Subscription-State', () => {
-      const v = this.first('Subscription-State');
-      return v === undefined ? undefined : parseSubscriptionState(v);
-    });
+    return this.single('Subscription-State', parseSubscriptionState);
   }
 
   /** The Request-URI, parsed. */
@@ -387,6 +363,14 @@ export class SipMessage {
       }
     }
     return out;
+  }
+
+  /** The typed view of a single-value header, parsed by `parse` on first use. */
+  private single<T>(canonical: string, parse: (value: string) => T): T | undefined {
+    return this.typed(canonical, () => {
+      const v = this.first(canonical);
+      return v === undefined ? undefined : parse(v);
+    });
   }
 
   private number(canonical: string, max: number): number | undefined {
