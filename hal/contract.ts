@@ -14,13 +14,33 @@ export interface BoardInfo {
   id: string;
   name: string;
   display: { rows: number; cols: number; softkeys: number; icons: DisplayIcon[] };
+  leds: LedName[];
   /** Keys this board has (a small phone may lack softkeys or navigation). */
   keys: Key[];
+  /** Codec preference, best first (PCMU, PCMA, telephone-event). */
   codecs: string[];
   heapLimitBytes: number;
   maxAccounts: number;
   firmwareVersion: string;
+  /** Local SIP port (0 = any) and transport. */
+  sip: { port: number; transport: 'udp' | 'tcp' };
+  /** Accounts provisioned for this phone (board config, --account, or a provisioning server). */
+  accounts: AccountConfig[];
+  dialPlan: { digitMap: string; interDigitTimeoutMs: number };
 }
+
+export interface AccountConfig {
+  /** Address of record, e.g. "sip:alice@lab.example". */
+  uri: string;
+  password: string;
+  /** Registrar "host[:port]"; defaults to the AOR's domain. */
+  registrar?: string;
+  displayName?: string;
+  /** Requested registration lifetime in seconds. */
+  expires?: number;
+}
+
+export type LedName = 'message' | 'line1' | 'line2';
 
 // ---- events: host → firmware -------------------------------------------------------
 
@@ -42,8 +62,14 @@ export type HalEvent =
   | { type: 'key'; key: Key; down: boolean }
   /** A timer set with setTimer fired. */
   | { type: 'timer'; id: number }
+  /** A socket from udpOpen is bound (port is the real one when 0 was asked for). */
+  | { type: 'udp_bound'; socket: number; port: number }
+  /** A UDP socket failed (bind refused, socket error); it is closed. */
+  | { type: 'udp_error'; socket: number; error: string }
   /** A datagram arrived on a UDP socket. */
   | { type: 'udp'; socket: number; data: string; address: string; port: number }
+  | { type: 'tcp_listening'; listener: number; port: number }
+  | { type: 'tcp_listen_error'; listener: number; error: string }
   | { type: 'tcp_connected'; conn: number; localAddress: string; localPort: number }
   | { type: 'tcp_accepted'; listener: number; conn: number; address: string; port: number }
   | { type: 'tcp_data'; conn: number; data: string }
@@ -80,17 +106,19 @@ export type DnsRecord =
 // ---- host functions: firmware → host ----------------------------------------------
 
 export interface NetHal {
-  /** Opens a UDP socket bound to `port` (0 = any); returns its id, or a negative errno-like code. */
+  /**
+   * Opens a UDP socket on `port` (0 = any free port) and returns its id at once; binding
+   * completes with udp_bound (carrying the real port) or fails with udp_error.
+   */
   udpOpen(port: number): number;
-  /** The local port a socket is bound to. */
-  udpLocalPort(socket: number): number;
   /** Sends a datagram; false when it could not be queued (no route, socket closed). */
   udpSend(socket: number, data: string, address: string, port: number): boolean;
   udpClose(socket: number): void;
   /** Starts a TCP connection; answers with tcp_connected or tcp_closed. Returns the connection id. */
   tcpConnect(address: string, port: number): number;
-  /** Listens for TCP connections (tcp_accepted events); returns a listener id or a negative code. */
+  /** Listens for TCP connections; answers tcp_listening or tcp_listen_error, then tcp_accepted per peer. */
   tcpListen(port: number): number;
+  tcpStopListening(listener: number): void;
   tcpWrite(conn: number, data: string): boolean;
   tcpClose(conn: number): void;
   /** Starts a DNS query; answers with a dns event carrying this id. */
@@ -123,7 +151,7 @@ export interface DisplayHal {
   /** Pushes the drawn frame to the glass (one repaint per burst of writes). */
   flush(): void;
   icon(icon: DisplayIcon, on: boolean): void;
-  led(led: 'message' | 'line1' | 'line2', state: 'off' | 'on' | 'blink'): void;
+  led(led: LedName, state: 'off' | 'on' | 'blink'): void;
   /** Rings (or stops) the ringer. */
   ring(on: boolean): void;
 }
@@ -180,3 +208,74 @@ export interface Firmware {
   /** Delivers one event. Must return quickly; long work is split across timers. */
   dispatch(event: HalEvent): void;
 }
+
+// ---- the VM boundary ----------------------------------------------------------------
+//
+// Inside QuickJS the HAL is one native function and one entry point, so a C host needs
+// no object bindings: the host defines `__hal(op, a, b, c, d)` and calls
+// `quip.event(type, a, b, c, d)`. Arguments and results are strings, numbers, booleans or
+// null; the fields marked ':json' travel as JSON text. firmware/hal-binding.ts and
+// hal/emulator/vm-bridge.ts turn these tables into the typed interfaces above.
+
+/** Host functions: "group.name" → how the result travels ('' plain, 'json' JSON text, 'void'). */
+export const HOST_CALLS = {
+  'net.udpOpen': '',
+  'net.udpSend': '',
+  'net.udpClose': 'void',
+  'net.tcpConnect': '',
+  'net.tcpListen': '',
+  'net.tcpStopListening': 'void',
+  'net.tcpWrite': '',
+  'net.tcpClose': 'void',
+  'net.dnsQuery': '',
+  'net.localAddress': '',
+  'audio.start': 'void',
+  'audio.stop': 'void',
+  'audio.play': 'void',
+  'audio.route': 'void',
+  'audio.volume': 'void',
+  'audio.tone': 'void', // argument: JSON array of frequencies
+  'display.write': 'void',
+  'display.clear': 'void',
+  'display.flush': 'void',
+  'display.icon': 'void',
+  'display.led': 'void',
+  'display.ring': 'void',
+  'storage.get': '',
+  'storage.set': '',
+  'storage.remove': 'void',
+  'storage.keys': 'json',
+  'clock.now': '',
+  'clock.monotonic': '',
+  'clock.setTimer': '',
+  'clock.clearTimer': 'void',
+  'crypto.randomBytes': '',
+  'crypto.md5': '',
+  'crypto.sha256': '',
+  'system.board': 'json',
+  'system.log': 'void',
+  'system.emit': 'void', // argument: the event as JSON text
+  'system.reboot': 'void',
+} as const;
+
+export type HostCall = keyof typeof HOST_CALLS;
+
+/** Event fields in the order they are passed to quip.event(type, ...). */
+export const EVENT_FIELDS: { [T in HalEvent['type']]: readonly string[] } = {
+  key: ['key', 'down'],
+  timer: ['id'],
+  udp_bound: ['socket', 'port'],
+  udp_error: ['socket', 'error'],
+  udp: ['socket', 'data', 'address', 'port'],
+  tcp_listening: ['listener', 'port'],
+  tcp_listen_error: ['listener', 'error'],
+  tcp_connected: ['conn', 'localAddress', 'localPort'],
+  tcp_accepted: ['listener', 'conn', 'address', 'port'],
+  tcp_data: ['conn', 'data'],
+  tcp_closed: ['conn', 'error'],
+  dns: ['query', 'records:json', 'error'],
+  link: ['up', 'address'],
+  audio_frame: ['pcm'],
+  shutdown: [],
+  control: ['command:json'],
+};

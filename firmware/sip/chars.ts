@@ -50,6 +50,20 @@ export function escapesValid(s: string): boolean {
   return true;
 }
 
+/**
+ * Strips SP and HT from both ends. Not String.trim(): that also strips NBSP (0xA0), which
+ * in a byte string is half of a UTF-8 character, and vertical tab/form feed.
+ */
+export function trimLws(s: string): string {
+  let a = 0;
+  let b = s.length;
+  let c = s.charCodeAt(a);
+  while (a < b && (c === 0x20 || c === 0x09)) c = s.charCodeAt(++a);
+  c = s.charCodeAt(b - 1);
+  while (b > a && (c === 0x20 || c === 0x09)) c = s.charCodeAt(--b - 1);
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
 /** Length of the sticky regex match at `pos` (0 when none). */
 export function matchAt(re: RegExp, s: string, pos: number): number {
   re.lastIndex = pos;

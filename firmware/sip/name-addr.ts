@@ -106,11 +106,14 @@ function parseUriIn(text: string, header: string): Uri {
   }
 }
 
+/** Tokens separated by single spaces read back unchanged without quotes. */
+const TOKEN_NAME = /^[A-Za-z0-9\-.!%*_+`'~]+(?: [A-Za-z0-9\-.!%*_+`'~]+)*$/;
+
 /** Writes a name-addr; always uses <> so URI params never read as header params. */
 export function formatNameAddr(na: { displayName: string | null; uri: Uri; params?: NameAddr['params'] }): string {
   const dn = na.displayName;
   let out = '';
-  if (dn !== null && dn.length > 0) out = (/^[A-Za-z0-9\-.!%*_+`'~ ]+$/.test(dn) && dn.trim() === dn ? dn : quote(dn)) + ' ';
+  if (dn !== null && dn.length > 0) out = (TOKEN_NAME.test(dn) ? dn : quote(dn)) + ' ';
   out += '<' + formatUri(na.uri) + '>';
   if (na.params) out += formatParams(na.params);
   return out;

@@ -2,7 +2,7 @@
 // Structure and the headers every element needs (Via, From, To, Call-ID, CSeq,
 // Max-Forwards, Content-Length) are checked here; the rest are parsed on first use.
 
-import { isDigit, isTokenString } from './chars.ts';
+import { isDigit, isTokenString, trimLws } from './chars.ts';
 import { SipParseError } from './errors.ts';
 import { canonicalName } from './header-names.ts';
 import { MAX_HEADERS, MAX_MESSAGE_BYTES } from './limits.ts';
@@ -81,7 +81,8 @@ export function parseStructure(bin: string): SipMessage {
       if (eol === -1) break;
       const last = headers[headers.length - 1];
       if (last === undefined) throw new SipParseError('header-syntax', 'continuation line before any header');
-      const more = bin.slice(pos, bin.charCodeAt(eol - 1) === 0x0d ? eol - 1 : eol).trim();
+      const more = trimLws(bin.slice(pos, bin.charCodeAt(eol - 1) === 0x0d ? eol - 1 : eol));
+      if (more.indexOf('\r') !== -1) throw new SipParseError('header-syntax', `stray CR in header line at octet ${pos}`);
       if (more.length) last.value = last.value.length ? last.value + ' ' + more : more;
       pos = eol + 1;
       continue;
@@ -96,10 +97,7 @@ export function parseStructure(bin: string): SipMessage {
     if (headers.length >= MAX_HEADERS) {
       throw new SipParseError('too-many-headers', `more than ${MAX_HEADERS} headers`);
     }
-    let value = m[2]!;
-    const last = value.charCodeAt(value.length - 1);
-    if (last === 0x20 || last === 0x09) value = value.trim();
-    headers.push({ name: canonicalName(m[1]!), value });
+    headers.push({ name: canonicalName(m[1]!), value: trimLws(m[2]!) });
     pos = HEADER_LINE_Y.lastIndex;
   }
   if (bodyStart === -1) {
@@ -133,7 +131,7 @@ function simpleHeaderSection(bin: string, start: number, headers: HeaderField[])
     let c = bin.charCodeAt(nameEnd - 1);
     while (c === 0x20 || c === 0x09) c = bin.charCodeAt(--nameEnd - 1);
     if (headers.length >= MAX_HEADERS) throw new SipParseError('too-many-headers', `more than ${MAX_HEADERS} headers`);
-    headers.push({ name: canonicalName(bin.slice(pos, nameEnd)), value: bin.slice(colon + 1, eol).trim() });
+    headers.push({ name: canonicalName(bin.slice(pos, nameEnd)), value: trimLws(bin.slice(colon + 1, eol)) });
     pos = eol + 2;
   }
   return end + 4;

@@ -2,7 +2,7 @@
 // separators with optional whitespace (SEMI, COMMA, EQUAL, SLASH, COLON), tokens,
 // quoted strings and generic parameters. Header values reach it already unfolded.
 
-import { PARAM_VALUE_Y, TOKEN_Y, isWs, matchAt } from './chars.ts';
+import { PARAM_VALUE_Y, TOKEN_Y, isWs, matchAt, trimLws } from './chars.ts';
 import { badHeader } from './errors.ts';
 import type { SipParseError } from './errors.ts';
 import { MAX_PARAMS } from './limits.ts';
@@ -183,7 +183,7 @@ export function boundedInt(digits: string, max: number, header: string, what: st
  * elements are kept, so callers can reject them as RFC 4475 §3.1.2.1 requires.
  */
 export function splitList(s: string, header: string): string[] {
-  if (s.indexOf(',') === -1) return [s.trim()];
+  if (s.indexOf(',') === -1) return [trimLws(s)];
   const out: string[] = [];
   let start = 0;
   let angle = false;
@@ -196,11 +196,11 @@ export function splitList(s: string, header: string): string[] {
     } else if (c === 0x3e) {
       angle = false;
     } else if (c === 0x2c && !angle) {
-      out.push(s.slice(start, i).trim());
+      out.push(trimLws(s.slice(start, i)));
       start = i + 1;
     }
   }
-  out.push(s.slice(start).trim());
+  out.push(trimLws(s.slice(start)));
   return out;
 }
 

@@ -14,6 +14,8 @@ function bad(text: string, what: string): SipParseError {
 
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 const DIGITS_Y = /[0-9]*/y;
+/** hvalue may be empty (RFC 3261 §25.1). */
+const HVALUE_RE = /^[A-Za-z0-9\-_.!~*'()%[\]/?:+$]*$/;
 /** ";name[=value]" up to the next ';' or '?'. */
 const URI_PARAM_Y = /;([^;?=]*)(=[^;?]*)?/y;
 /** A label may not start or end with '-'; no empty labels but an optional trailing dot. */
@@ -126,7 +128,7 @@ function parseSipUriGeneral(text: string, scheme: 'sip' | 'sips', start: number)
     const hs = text.slice(i + 1);
     for (const h of hs.split('&')) {
       const eq = h.indexOf('=');
-      if (eq <= 0 || !HEADER_CHARS_RE.test(h.slice(0, eq)) || !HEADER_CHARS_RE.test(h.slice(eq + 1)) || !escapesValid(h)) {
+      if (eq <= 0 || !HEADER_CHARS_RE.test(h.slice(0, eq)) || !HVALUE_RE.test(h.slice(eq + 1)) || !escapesValid(h)) {
         throw bad(text, 'bad header');
       }
       headers.push([h.slice(0, eq), h.slice(eq + 1)]);

@@ -72,10 +72,6 @@ const facts: Record<string, (m: SipMessage) => unknown> = {
   content_type: (m) => m.get('Content-Type') ?? null,
   content_length: (m) => m.contentLength(),
   body_length: (m) => m.body.length,
-  auth: (m) => {
-    // Compared field by field below; here only the shape the index uses.
-    return m;
-  },
 };
 
 function checkAuth(t: import('ava').ExecutionContext, m: SipMessage, a: AuthFacts): void {
@@ -99,10 +95,13 @@ for (const dir of DIRS) {
       t.false(/[^\r]\n/.test(bin.slice(0, bin.indexOf('\r\n\r\n') + 4)), 'header section uses CRLF only');
       const m = parseAll(bin);
       for (const [key, expected] of Object.entries(e.facts)) {
+        if (key === 'auth') {
+          checkAuth(t, m, expected as AuthFacts);
+          continue;
+        }
         const get = facts[key];
         if (!get) return t.fail(`no extractor for fact '${key}'`);
-        if (key === 'auth') checkAuth(t, m, expected as AuthFacts);
-        else t.deepEqual(get(m), expected, key);
+        t.deepEqual(get(m), expected, key);
       }
       t.is(m.contentLength(), m.body.length, 'Content-Length matches the body');
       t.is(m.trailingBytes, 0);

@@ -1,0 +1,471 @@
+// Board configs (board-configs/<id>.json): what one phone model has — display, keys, LEDs, memory
+// budget, SIP defaults, accounts — read on the host side (emulator, `quip build`) and handed to the
+// firmware as BoardInfo. The validator is hand-written so every error names the file, the field
+// path and what was expected; board-configs/schema.json mirrors it for editors.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { isIP } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KEYS } from './contract.ts';
+import type { AccountConfig, BoardInfo, DisplayIcon, Key, LedName } from './contract.ts';
+
+export type { AccountConfig } from './contract.ts';
+export type Codec = 'PCMU' | 'PCMA' | 'telephone-event';
+export type SipTransport = BoardInfo['sip']['transport'];
+
+export interface BoardConfig {
+  /** Equals the config's file name without `.json`. */
+  id: string;
+  name: string;
+  display: { rows: number; cols: number; softkeys: number; icons: DisplayIcon[] };
+  leds: LedName[];
+  keys: Key[];
+  /** Emulator keyboard key name (KeyboardEvent.key) → phone key; every value is in `keys`. */
+  keymap: Record<string, Key>;
+  /** Codecs in order of preference. */
+  codecs: Codec[];
+  memory: { heapLimitMB: number; stackKB: number };
+  /** Longest time one event may run before the watchdog reboots the phone. */
+  watchdogMs: number;
+  maxAccounts: number;
+  sip: { port: number; transport: SipTransport };
+  /** `digitMap` stays a string here; the SIP user agent interprets it. */
+  dialPlan: { digitMap: string; interDigitTimeoutMs: number };
+  accounts: AccountConfig[];
+  provisioningUrl?: string;
+  /** Pins the firmware version for this board; absent = package.json's version. */
+  firmware?: { version: string };
+}
+
+/** A config that cannot be used; the message names the file, the field path and what was expected. */
+export class BoardConfigError extends Error {
+  constructor(
+    /** The file (or other source, e.g. `--account`) the problem is in. */
+    readonly source: string,
+    /** Dotted field path, e.g. `display.rows` or `keymap[" "]`; '' when the whole file is at fault. */
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(field ? `${source}: ${field}: ${problem}` : `${source}: ${problem}`);
+    this.name = 'BoardConfigError';
+  }
+}
+
+// ---- runtime lists of the contract's unions -------------------------------------------------
+
+/** Checks at compile time that `list` holds every member of the union T. */
+function everyMember<T extends string>() {
+  return <const L extends readonly T[]>(list: L & ([T] extends [L[number]] ? unknown : never)): L => list;
+}
+
+const DISPLAY_ICONS = everyMember<DisplayIcon>()(['registered', 'message', 'mute', 'hold', 'speaker', 'headset', 'dnd']);
+const LEDS = everyMember<LedName>()(['message', 'line1', 'line2']);
+const CODECS = everyMember<Codec>()(['PCMU', 'PCMA', 'telephone-event']);
+const TRANSPORTS = everyMember<SipTransport>()(['udp', 'tcp']);
+const DIAL_PAD: readonly Key[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#'];
+const SOFTKEYS: readonly Key[] = ['soft1', 'soft2', 'soft3', 'soft4'];
+
+export const DEFAULT_SIP_PORT = 5060;
+const ACCOUNT_URI_FORM = 'sip:user@domain[:port]';
+const ID_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+// RFC 3261 user: unreserved / escaped / user-unreserved.
+const SIP_USER = /^(?:[A-Za-z0-9\-_.!~*'()&=+$,;?/]|%[0-9A-Fa-f]{2})+$/;
+const HOST_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+
+// ---- describing values and field paths ----------------------------------------------------
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+function fieldPath(parent: string, key: string | number): string {
+  if (typeof key === 'number') return `${parent}[${key}]`;
+  if (!IDENTIFIER.test(key)) return `${parent}[${JSON.stringify(key)}]`;
+  return parent ? `${parent}.${key}` : key;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return value.length > 40 ? JSON.stringify(value.slice(0, 40)) + '…' : JSON.stringify(value);
+  return String(value);
+}
+
+/** For secrets: the type only, never the value. */
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+// ---- the checker: one per source, throws at the first problem -----------------------------
+
+class Checker {
+  constructor(readonly source: string) {}
+
+  fail(field: string, problem: string): never {
+    throw new BoardConfigError(this.source, field, problem);
+  }
+
+  expected(field: string, what: string, value: unknown, secret = false): never {
+    if (value === undefined) this.fail(field, `missing, expected ${what}`);
+    this.fail(field, `expected ${what}, got ${secret ? describeType(value) : describe(value)}`);
+  }
+
+  /** A JSON object with any fields. */
+  record(value: unknown, field: string, what = 'an object'): Record<string, unknown> {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.expected(field || '(top level)', what, value);
+    return value as Record<string, unknown>;
+  }
+
+  /** A JSON object with only the listed fields (typos must not pass silently). */
+  object(value: unknown, field: string, fields: readonly string[], what = 'an object'): Record<string, unknown> {
+    const obj = this.record(value, field, what);
+    for (const key of Object.keys(obj)) {
+      if (fields.includes(key)) continue;
+      const near = fields.find((f) => editDistance(f, key) <= 2);
+      const hint = near ? ` (did you mean "${near}"?)` : ` (known fields: ${fields.join(', ')})`;
+      this.fail(fieldPath(field, key), `unknown field${hint}`);
+    }
+    return obj;
+  }
+
+  int(value: unknown, field: string, min: number, max: number): number {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      this.expected(field, `an integer from ${min} to ${max}`, value);
+    }
+    return value;
+  }
+
+  string(value: unknown, field: string, maxLength: number, secret = false): string {
+    const what = `a string of at most ${maxLength} characters`;
+    if (typeof value !== 'string' || value.length > maxLength) this.expected(field, what, value, secret);
+    return value;
+  }
+
+  text(value: unknown, field: string, maxLength: number): string {
+    const what = `a non-empty string of at most ${maxLength} characters`;
+    if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) this.expected(field, what, value);
+    if (/[\u0000-\u001f\u007f]/.test(value)) this.expected(field, 'text without control characters', value);
+    return value;
+  }
+
+  oneOf<T extends string>(value: unknown, field: string, allowed: readonly T[]): T {
+    if (typeof value !== 'string' || !allowed.includes(value as T)) {
+      this.expected(field, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, value);
+    }
+    return value as T;
+  }
+
+  /** An array of distinct members of `allowed`. */
+  setOf<T extends string>(value: unknown, field: string, allowed: readonly T[], minItems = 0): T[] {
+    if (!Array.isArray(value) || value.length < minItems) {
+      this.expected(field, minItems > 0 ? `an array of at least ${minItems} item(s)` : 'an array', value);
+    }
+    const items = value.map((item, i) => this.oneOf(item, fieldPath(field, i), allowed));
+    items.forEach((item, i) => {
+      if (items.indexOf(item) !== i) this.fail(fieldPath(field, i), `${JSON.stringify(item)} is listed twice`);
+    });
+    return items;
+  }
+}
+
+// ---- SIP addresses ------------------------------------------------------------------------
+
+function isHost(host: string): boolean {
+  if (host.startsWith('[') && host.endsWith(']')) return isIP(host.slice(1, -1)) === 6;
+  if (/^[0-9.]+$/.test(host)) return isIP(host) === 4;
+  const name = host.endsWith('.') ? host.slice(0, -1) : host;
+  return name.length > 0 && name.length <= 253 && name.split('.').every((label) => HOST_LABEL.test(label));
+}
+
+/** `host[:port]` (IPv6 in brackets) split apart, or null when malformed. */
+function splitHostPort(text: string): { host: string; port: number | null } | null {
+  const close = text.startsWith('[') ? text.indexOf(']') : -1;
+  const colon = text.indexOf(':', close + 1);
+  const host = colon < 0 ? text : text.slice(0, colon);
+  const portText = colon < 0 ? null : text.slice(colon + 1);
+  if (!isHost(host)) return null;
+  if (portText === null) return { host, port: null };
+  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
+  return port >= 1 && port <= 65535 ? { host, port } : null;
+}
+
+/** What is wrong with an account URI `sip:user@host[:port]` (as an error message), or null. */
+function accountUriProblem(uri: string): string | null {
+  const expected = `expected ${ACCOUNT_URI_FORM}`;
+  const at = uri.lastIndexOf('@');
+  const user = uri.slice(4, at);
+  // A URI with a password in it is not echoed: error messages end up in logs.
+  if (uri.startsWith('sip:') && user.includes(':')) return `${expected} without a password (put that in "password")`;
+  const got = `${expected}, got ${describe(uri)}`;
+  if (!uri.startsWith('sip:')) return `${got}, which does not start with "sip:"`;
+  if (at < 0) return `${got}, which has no "@domain"`;
+  if (!SIP_USER.test(user)) return `${got}, whose user part is empty or invalid`;
+  if (!splitHostPort(uri.slice(at + 1))) return `${got}, whose domain or port is invalid`;
+  return null;
+}
+
+// ---- the board config ---------------------------------------------------------------------
+
+const TOP_LEVEL = [
+  '$schema', 'id', 'name', 'display', 'leds', 'keys', 'keymap', 'codecs', 'memory', 'watchdogMs',
+  'maxAccounts', 'sip', 'dialPlan', 'accounts', 'provisioningUrl', 'firmware',
+] as const;
+
+function checkKeys(c: Checker, value: unknown, softkeys: number): Key[] {
+  const keys = c.setOf(value, 'keys', KEYS, 1);
+  const missing = DIAL_PAD.filter((k) => !keys.includes(k));
+  if (missing.length) c.fail('keys', `expected the dial pad 0-9 * #, missing ${missing.map((k) => JSON.stringify(k)).join(', ')}`);
+  // The softkeys under the display are soft1..softN, exactly as many as display.softkeys.
+  SOFTKEYS.forEach((key, i) => {
+    if (i < softkeys && !keys.includes(key)) c.fail('keys', `display.softkeys is ${softkeys}, so expected "${key}"`);
+    if (i >= softkeys && keys.includes(key)) c.fail('keys', `display.softkeys is ${softkeys}, so expected no "${key}"`);
+  });
+  return keys;
+}
+
+function checkKeymap(c: Checker, value: unknown, keys: Key[]): Record<string, Key> {
+  const map = c.record(value, 'keymap', 'an object of keyboard key name → phone key');
+  const keymap: Record<string, Key> = {};
+  for (const [name, target] of Object.entries(map)) {
+    const field = fieldPath('keymap', name);
+    if (name.length === 0 || name.length > 32) c.fail(field, 'expected a keyboard key name of 1 to 32 characters');
+    if (typeof target !== 'string' || !keys.includes(target as Key)) {
+      c.expected(field, `a key this board has (one of ${keys.join(' ')})`, target);
+    }
+    keymap[name] = target as Key;
+  }
+  return keymap;
+}
+
+function checkCodecs(c: Checker, value: unknown): Codec[] {
+  const codecs = c.setOf(value, 'codecs', CODECS, 1);
+  if (!codecs.some((codec) => codec !== 'telephone-event')) c.fail('codecs', 'expected at least one audio codec (PCMU or PCMA)');
+  return codecs;
+}
+
+function checkAccount(c: Checker, value: unknown, field: string): AccountConfig {
+  const obj = c.object(value, field, ['uri', 'password', 'registrar', 'displayName', 'expires']);
+  const uri = c.text(obj['uri'], `${field}.uri`, 256);
+  const uriProblem = accountUriProblem(uri);
+  if (uriProblem) c.fail(`${field}.uri`, uriProblem);
+  const account: AccountConfig = { uri, password: c.string(obj['password'], `${field}.password`, 128, true) };
+  if (obj['registrar'] !== undefined) {
+    const registrar = c.text(obj['registrar'], `${field}.registrar`, 256);
+    if (!splitHostPort(registrar)) c.expected(`${field}.registrar`, 'host[:port] with a port from 1 to 65535', registrar);
+    account.registrar = registrar;
+  }
+  if (obj['displayName'] !== undefined) account.displayName = c.text(obj['displayName'], `${field}.displayName`, 64);
+  if (obj['expires'] !== undefined) account.expires = c.int(obj['expires'], `${field}.expires`, 60, 86400);
+  return account;
+}
+
+function checkAccounts(c: Checker, value: unknown, maxAccounts: number): AccountConfig[] {
+  if (!Array.isArray(value)) c.expected('accounts', 'an array (may be empty)', value);
+  if (value.length > maxAccounts) {
+    c.fail('accounts', `expected at most ${maxAccounts} (maxAccounts), got ${value.length} accounts`);
+  }
+  const accounts = value.map((item, i) => checkAccount(c, item, fieldPath('accounts', i)));
+  accounts.forEach((account, i) => {
+    const first = accounts.findIndex((a) => a.uri === account.uri);
+    if (first !== i) c.fail(`accounts[${i}].uri`, `${account.uri} is already accounts[${first}]`);
+  });
+  return accounts;
+}
+
+function checkProvisioningUrl(c: Checker, value: unknown): string {
+  const text = c.text(value, 'provisioningUrl', 1024);
+  let protocol = '';
+  try {
+    protocol = new URL(text).protocol;
+  } catch {
+    // reported below
+  }
+  if (!['http:', 'https:', 'tftp:'].includes(protocol)) c.expected('provisioningUrl', 'an http, https or tftp URL', text);
+  return text;
+}
+
+/** Validates parsed JSON as a board config; `source` names it in errors (usually the file path). */
+export function validateBoardConfig(json: unknown, source: string): BoardConfig {
+  const c = new Checker(source);
+  const obj = c.object(json, '', TOP_LEVEL, 'a JSON object (a board config)');
+  if (obj['$schema'] !== undefined) c.text(obj['$schema'], '$schema', 1024);
+
+  const id = c.text(obj['id'], 'id', 32);
+  if (!ID_PATTERN.test(id)) c.expected('id', 'lower-case letters, digits and "-", starting with a letter', id);
+  const name = c.text(obj['name'], 'name', 64);
+
+  const d = c.object(obj['display'], 'display', ['rows', 'cols', 'softkeys', 'icons']);
+  const display = {
+    rows: c.int(d['rows'], 'display.rows', 1, 24),
+    cols: c.int(d['cols'], 'display.cols', 8, 80),
+    softkeys: c.int(d['softkeys'], 'display.softkeys', 0, 4),
+    icons: c.setOf(d['icons'], 'display.icons', DISPLAY_ICONS),
+  };
+  const leds = c.setOf(obj['leds'], 'leds', LEDS);
+  const keys = checkKeys(c, obj['keys'], display.softkeys);
+  const keymap = checkKeymap(c, obj['keymap'], keys);
+  const codecs = checkCodecs(c, obj['codecs']);
+
+  const m = c.object(obj['memory'], 'memory', ['heapLimitMB', 'stackKB']);
+  const memory = {
+    heapLimitMB: c.int(m['heapLimitMB'], 'memory.heapLimitMB', 1, 256),
+    stackKB: c.int(m['stackKB'], 'memory.stackKB', 16, 4096),
+  };
+  const watchdogMs = c.int(obj['watchdogMs'], 'watchdogMs', 100, 60000);
+  const maxAccounts = c.int(obj['maxAccounts'], 'maxAccounts', 1, 8);
+
+  const s = c.object(obj['sip'], 'sip', ['port', 'transport']);
+  const sip = {
+    port: s['port'] === undefined ? DEFAULT_SIP_PORT : c.int(s['port'], 'sip.port', 0, 65535),
+    transport: s['transport'] === undefined ? ('udp' as const) : c.oneOf(s['transport'], 'sip.transport', TRANSPORTS),
+  };
+  const p = c.object(obj['dialPlan'], 'dialPlan', ['digitMap', 'interDigitTimeoutMs']);
+  const dialPlan = {
+    digitMap: c.text(p['digitMap'], 'dialPlan.digitMap', 512),
+    interDigitTimeoutMs: c.int(p['interDigitTimeoutMs'], 'dialPlan.interDigitTimeoutMs', 500, 30000),
+  };
+  const accounts = checkAccounts(c, obj['accounts'], maxAccounts);
+
+  const config: BoardConfig = {
+    id, name, display, leds, keys, keymap, codecs, memory, watchdogMs, maxAccounts, sip, dialPlan, accounts,
+  };
+  if (obj['provisioningUrl'] !== undefined) config.provisioningUrl = checkProvisioningUrl(c, obj['provisioningUrl']);
+  if (obj['firmware'] !== undefined) {
+    const f = c.object(obj['firmware'], 'firmware', ['version']);
+    const version = c.text(f['version'], 'firmware.version', 64);
+    if (!SEMVER.test(version)) c.expected('firmware.version', 'a semantic version like 1.2.3', version);
+    config.firmware = { version };
+  }
+  return config;
+}
+
+// ---- files --------------------------------------------------------------------------------
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const DEFAULT_BOARDS_DIR = path.join(REPO_ROOT, 'board-configs');
+
+/** A path as the user should read it: relative to the current directory when below it. */
+function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
+}
+
+/** JSON.parse's message with a line:column added (Node reports only a character position). */
+function jsonSyntaxProblem(text: string, err: Error): string {
+  const position = /at position (\d+)/.exec(err.message);
+  if (!position) return `invalid JSON: ${err.message}`;
+  const before = text.slice(0, Number(position[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return `invalid JSON at line ${line} column ${column}: ${err.message}`;
+}
+
+/** Ids of the boards in `boardsDir` (file names without `.json`), sorted. */
+export function listBoards(boardsDir = DEFAULT_BOARDS_DIR): string[] {
+  return readdirSync(boardsDir)
+    .filter((f) => f.endsWith('.json') && f !== 'schema.json')
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort();
+}
+
+/** Loads a board by name ("desk6", looked up in `boardsDir`) or by path to a JSON file. */
+export function loadBoardConfig(nameOrPath: string, boardsDir = DEFAULT_BOARDS_DIR): BoardConfig {
+  const isPath = nameOrPath.endsWith('.json') || nameOrPath.includes('/') || nameOrPath.includes(path.sep);
+  const file = isPath ? path.resolve(nameOrPath) : path.join(boardsDir, `${nameOrPath}.json`);
+  const source = displayPath(file);
+  if (!isPath && !existsSync(file)) {
+    const known = existsSync(boardsDir) ? listBoards(boardsDir).join(', ') : 'none';
+    throw new BoardConfigError(source, '', `no such board "${nameOrPath}" (boards: ${known})`);
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new BoardConfigError(source, '', `cannot read: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new BoardConfigError(source, '', jsonSyntaxProblem(text, err as Error));
+  }
+  const config = validateBoardConfig(json, source);
+  const fileId = path.basename(file, '.json');
+  if (config.id !== fileId) throw new BoardConfigError(source, 'id', `expected "${fileId}" (the file name), got "${config.id}"`);
+  return config;
+}
+
+/** package.json's version: the firmware version of boards that do not pin one. */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version?: unknown };
+  if (typeof pkg.version !== 'string') throw new Error('package.json has no "version"');
+  return pkg.version;
+}
+
+export function firmwareVersion(config: BoardConfig): string {
+  return config.firmware?.version ?? packageVersion();
+}
+
+/** The facts the firmware gets from `hal.system.board()`. */
+export function toBoardInfo(config: BoardConfig): BoardInfo {
+  return {
+    id: config.id,
+    name: config.name,
+    display: { ...config.display, icons: [...config.display.icons] },
+    leds: [...config.leds],
+    keys: [...config.keys],
+    codecs: [...config.codecs],
+    heapLimitBytes: config.memory.heapLimitMB * 1024 * 1024,
+    maxAccounts: config.maxAccounts,
+    firmwareVersion: firmwareVersion(config),
+    sip: { ...config.sip },
+    accounts: config.accounts.map((account) => ({ ...account })),
+    dialPlan: { ...config.dialPlan },
+  };
+}
+
+// ---- the emulator's --account flag --------------------------------------------------------
+
+const ACCOUNT_FLAG_FORM = 'sip:user:password@host[:port]';
+
+function fail(problem: string): never {
+  throw new BoardConfigError('--account', '', `expected ${ACCOUNT_FLAG_FORM}: ${problem}`);
+}
+
+/**
+ * Parses `sip:user:password@host[:port]` into an account. The password runs from the first ':' after
+ * the user to the last '@', so it may contain ':' and '@'. Errors never repeat the text (it holds a
+ * password).
+ */
+export function parseAccountUri(text: string): AccountConfig {
+  if (!text.startsWith('sip:')) fail('it must start with "sip:"');
+  const at = text.lastIndexOf('@');
+  if (at < 0) fail('there is no "@host"');
+  const userInfo = text.slice(4, at);
+  const colon = userInfo.indexOf(':');
+  if (colon < 0) fail('there is no ":password" after the user');
+  const user = userInfo.slice(0, colon);
+  const password = userInfo.slice(colon + 1);
+  if (!SIP_USER.test(user)) fail('the user part is empty or has characters a SIP URI does not allow');
+  if (password.length === 0) fail('the password is empty');
+  if (password.length > 128) fail('the password is longer than 128 characters');
+  const hostPort = text.slice(at + 1);
+  if (hostPort.length === 0) fail('the host after "@" is missing');
+  const parsed = splitHostPort(hostPort);
+  if (!parsed) fail(`"${hostPort}" is not a host with an optional port from 1 to 65535`);
+  return { uri: `sip:${user}@${parsed.host}`, password, registrar: hostPort };
+}

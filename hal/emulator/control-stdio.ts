@@ -1,0 +1,68 @@
+// The emulator's machine contract (`--control stdio`): one JSON object per line in
+// (keys, dial, reboot, quit), one JSON event per line out. Bad input gets an `error`
+// event, never a crash.
+
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { KEYS } from '../contract.ts';
+import type { Key } from '../contract.ts';
+
+export interface ControlTarget {
+  key(key: Key, down?: boolean): void;
+  dial(target: string): void;
+  reboot(): void;
+  quit(): void;
+}
+
+const MAX_LINE = 4096;
+
+/** Applies one input line to the target; returns an error message or null. */
+export function applyControlLine(line: string, target: ControlTarget, boardKeys: readonly Key[]): string | null {
+  const text = line.trim();
+  if (text === '') return null;
+  if (text.length > MAX_LINE) return `input line longer than ${MAX_LINE} characters`;
+  let msg: unknown;
+  try {
+    msg = JSON.parse(text);
+  } catch {
+    return `not JSON: ${text.slice(0, 80)}`;
+  }
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return 'expected a JSON object';
+  const m = msg as Record<string, unknown>;
+  if ('key' in m) {
+    if (typeof m.key !== 'string' || !(KEYS as readonly string[]).includes(m.key)) return `unknown key ${JSON.stringify(m.key)}`;
+    if (!boardKeys.includes(m.key as Key)) return `this board has no '${m.key}' key`;
+    if (m.down !== undefined && typeof m.down !== 'boolean') return '"down" must be true or false';
+    target.key(m.key as Key, m.down as boolean | undefined);
+    return null;
+  }
+  if ('dial' in m) {
+    if (typeof m.dial !== 'string' || m.dial.length === 0 || m.dial.length > 256) return '"dial" must be a number or URI of 1-256 characters';
+    target.dial(m.dial);
+    return null;
+  }
+  if ('cmd' in m) {
+    if (m.cmd === 'reboot') target.reboot();
+    else if (m.cmd === 'quit') target.quit();
+    else return `unknown cmd ${JSON.stringify(m.cmd)}`;
+    return null;
+  }
+  return 'expected "key", "dial" or "cmd"';
+}
+
+/** Reads control lines from `input` until it ends; reports problems through `onError`. */
+export function readControl(input: Readable, target: ControlTarget, boardKeys: readonly Key[], onError: (message: string) => void, onEnd: () => void): void {
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  rl.on('line', (line) => {
+    const err = applyControlLine(line, target, boardKeys);
+    if (err !== null) onError(err);
+  });
+  rl.on('close', onEnd);
+}
+
+/** Writes events as JSON lines. */
+export function eventWriter(output: Writable): (event: object) => void {
+  return (event) => {
+    output.write(JSON.stringify(event) + '\n');
+  };
+}

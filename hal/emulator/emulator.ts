@@ -1,0 +1,228 @@
+// One emulated phone: boots the firmware in QuickJS on a Node HAL, feeds it events, and
+// reboots it — with a fresh VM and fresh sockets, timers and audio, but the same storage —
+// when the watchdog fires, memory runs out, or someone asks.
+
+import type { BoardInfo, ControlCommand, Hal, HalEvent, Key, LogLevel, SystemHal } from '../contract.ts';
+import { WavAudio } from './audio.ts';
+import { Lcd } from './display.ts';
+import type { LcdState } from './display.ts';
+import { HostClock } from './host-clock.ts';
+import { hostCrypto } from './host-crypto.ts';
+import { NodeNet } from './net.ts';
+import { FirmwareFault, FirmwareVm } from './runtime.ts';
+import { DirectoryStorage } from './storage.ts';
+
+export interface EmulatorOptions {
+  board: BoardInfo;
+  stackLimitBytes: number;
+  watchdogMs: number;
+  firmware: { code: string; globalName: string };
+  dataDir: string;
+  net?: { bindAddress?: string; advertisedAddress?: string };
+  audio?: { input?: string; output?: string; loop?: boolean };
+  /** Control events: boot, display, registered, call_state, watchdog, error, ... */
+  onEvent(event: ControlEvent): void;
+  /** Firmware and host log lines. */
+  onLog?(level: LogLevel, message: string): void;
+}
+
+export type ControlEvent = { event: string; [k: string]: unknown };
+
+const FIRST_BACKOFF_MS = 250;
+const MAX_BACKOFF_MS = 8000;
+/** A boot that faults sooner than this counts as a failed boot for the back-off. */
+const HEALTHY_AFTER_MS = 5000;
+
+interface Boot {
+  vm: FirmwareVm | null;
+  clock: HostClock;
+  net: NodeNet;
+  audio: WavAudio;
+  startedAt: number;
+}
+
+export class Emulator {
+  readonly lcd: Lcd;
+  private readonly storage: DirectoryStorage;
+  private boot: Boot | null = null;
+  private queue: HalEvent[] = [];
+  private draining = false;
+  private backoffMs = FIRST_BACKOFF_MS;
+  private rebootTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private generation = 0;
+
+  constructor(private readonly options: EmulatorOptions) {
+    const d = options.board.display;
+    this.lcd = new Lcd(d.rows, d.cols, (st) => this.emitDisplay(st));
+    this.storage = new DirectoryStorage(options.dataDir);
+  }
+
+  /** Boots the phone. Resolves once the firmware's start() has returned (or faulted). */
+  async start(): Promise<void> {
+    await this.bootOnce();
+  }
+
+  /** A key press (down, then up) or one edge when `down` is given. */
+  key(key: Key, down?: boolean): void {
+    if (down === undefined) {
+      this.deliver({ type: 'key', key, down: true });
+      this.deliver({ type: 'key', key, down: false });
+    } else {
+      this.deliver({ type: 'key', key, down });
+    }
+  }
+
+  command(command: ControlCommand): void {
+    this.deliver({ type: 'control', command });
+  }
+
+  /** Reboots now, as the reset button would. */
+  reboot(reason: string): void {
+    this.options.onEvent({ event: 'reboot', reason });
+    this.teardown();
+    void this.bootOnce();
+  }
+
+  /** Orderly stop: the firmware hears 'shutdown' (to unregister, save), then everything closes. */
+  async shutdown(graceMs = 300): Promise<void> {
+    if (this.stopped) return;
+    this.deliver({ type: 'shutdown' });
+    await new Promise((r) => setTimeout(r, graceMs));
+    this.stopped = true;
+    if (this.rebootTimer !== null) clearTimeout(this.rebootTimer);
+    this.teardown();
+  }
+
+  memoryUsed(): number {
+    return this.boot?.vm?.memoryUsed() ?? 0;
+  }
+
+  private async bootOnce(): Promise<void> {
+    if (this.stopped) return;
+    const generation = ++this.generation;
+    const deliver = (ev: HalEvent): void => {
+      if (generation === this.generation) this.deliver(ev);
+    };
+    const clock = new HostClock(deliver);
+    const net = new NodeNet(deliver, this.options.net ?? {});
+    const audio = new WavAudio(deliver, this.options.audio ?? {});
+    const boot: Boot = { vm: null, clock, net, audio, startedAt: Date.now() };
+    this.boot = boot;
+    this.queue = [];
+    this.lcd.clear();
+    const hal: Hal = {
+      net,
+      audio,
+      display: this.lcd,
+      storage: this.storage,
+      clock,
+      crypto: hostCrypto,
+      system: this.system(generation),
+    };
+    try {
+      const vm = await FirmwareVm.boot({
+        code: this.options.firmware.code,
+        globalName: this.options.firmware.globalName,
+        heapLimitBytes: this.options.board.heapLimitBytes,
+        stackLimitBytes: this.options.stackLimitBytes,
+        watchdogMs: this.options.watchdogMs,
+        hal,
+      });
+      if (generation !== this.generation || this.stopped) {
+        vm.dispose();
+        return;
+      }
+      boot.vm = vm;
+      this.drain();
+    } catch (e) {
+      if (generation === this.generation) this.fault(e);
+    }
+  }
+
+  private system(generation: number): SystemHal {
+    const board = this.options.board;
+    return {
+      board: () => board,
+      log: (level, message) => this.options.onLog?.(level, String(message)),
+      emit: (event) => {
+        if (generation !== this.generation || typeof event !== 'object' || event === null) return;
+        if (event.event === 'boot') this.backoffMs = FIRST_BACKOFF_MS;
+        this.options.onEvent(event);
+      },
+      reboot: (reason) => {
+        // Not from inside the VM call that asked: finish it first.
+        setImmediate(() => generation === this.generation && this.reboot(`firmware: ${String(reason)}`));
+      },
+    };
+  }
+
+  private deliver(ev: HalEvent): void {
+    if (this.stopped) return;
+    this.queue.push(ev);
+    if (!this.draining) setImmediate(() => this.drain());
+  }
+
+  /** Hands queued events to the firmware one at a time, never re-entrantly. */
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) {
+        const vm = this.boot?.vm;
+        if (!vm || !vm.alive) return;
+        const ev = this.queue.shift()!;
+        try {
+          vm.dispatch(ev);
+        } catch (e) {
+          this.fault(e);
+          return;
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private fault(e: unknown): void {
+    const boot = this.boot;
+    const quick = boot !== null && Date.now() - boot.startedAt < HEALTHY_AFTER_MS;
+    const delay = this.backoffMs;
+    this.backoffMs = quick ? Math.min(this.backoffMs * 2, MAX_BACKOFF_MS) : FIRST_BACKOFF_MS;
+    if (e instanceof FirmwareFault) {
+      this.options.onEvent({
+        event: e.kind === 'watchdog' ? 'watchdog' : 'error',
+        where: 'firmware',
+        kind: e.kind,
+        during: e.during,
+        message: e.message,
+        reboot_in_ms: delay,
+      });
+    } else {
+      this.options.onEvent({ event: 'error', where: 'host', message: (e as Error)?.message ?? String(e), reboot_in_ms: delay });
+    }
+    this.teardown();
+    if (this.stopped) return;
+    this.rebootTimer = setTimeout(() => {
+      this.rebootTimer = null;
+      this.options.onEvent({ event: 'reboot', reason: e instanceof FirmwareFault ? e.kind : 'host error' });
+      void this.bootOnce();
+    }, delay);
+  }
+
+  private teardown(): void {
+    const boot = this.boot;
+    this.boot = null;
+    this.generation++;
+    this.queue = [];
+    if (boot === null) return;
+    boot.vm?.dispose();
+    boot.clock.close();
+    boot.net.close();
+    void boot.audio.close();
+  }
+
+  private emitDisplay(st: LcdState): void {
+    this.options.onEvent({ event: 'display', ...st });
+  }
+}
