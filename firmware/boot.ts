@@ -1,5 +1,5 @@
 // Bundle entry: what QuickJS evaluates. Binds the host's native `__hal` function, creates
-// the firmware, and exposes `quip.start()` / `quip.event(type, ...)` for the host to call.
+// the firmware, and exposes `quipFirmware.start()` / `quipFirmware.event(type, ...)` for the host to call.
 
 import { bindHal, decodeEvent } from './hal-binding.ts';
 import type { NativeHal } from './hal-binding.ts';

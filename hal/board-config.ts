@@ -135,7 +135,7 @@ class Checker {
     const obj = this.record(value, field, what);
     for (const key of Object.keys(obj)) {
       if (fields.includes(key)) continue;
-      const near = fields.find((f) => editDistance(f, key) <= 2);
+      const near = fields.find((f) => editDistance(f, key) <= (key.length > 4 ? 2 : 1));
       const hint = near ? ` (did you mean "${near}"?)` : ` (known fields: ${fields.join(', ')})`;
       this.fail(fieldPath(field, key), `unknown field${hint}`);
     }

@@ -74,6 +74,7 @@ export type HalEvent =
   | { type: 'tcp_accepted'; listener: number; conn: number; address: string; port: number }
   | { type: 'tcp_data'; conn: number; data: string }
   | { type: 'tcp_closed'; conn: number; error: string | null }
+  /** error is set exactly when records is empty (ENODATA, ENOTFOUND, ...); SRV/NAPTR TTLs may be 0 (unknown). */
   | { type: 'dns'; query: number; records: DnsRecord[]; error: string | null }
   | { type: 'link'; up: boolean; address: string | null }
   /** One captured PCM frame (16-bit little-endian mono at the codec rate) every frame period. */
@@ -111,15 +112,17 @@ export interface NetHal {
    * completes with udp_bound (carrying the real port) or fails with udp_error.
    */
   udpOpen(port: number): number;
-  /** Sends a datagram; false when it could not be queued (no route, socket closed). */
+  /** Sends a datagram to an IP literal (the firmware resolves names); false when it could not be queued. */
   udpSend(socket: number, data: string, address: string, port: number): boolean;
   udpClose(socket: number): void;
-  /** Starts a TCP connection; answers with tcp_connected or tcp_closed. Returns the connection id. */
+  /** Connects to an IP literal; answers with tcp_connected or tcp_closed. Returns the connection id. */
   tcpConnect(address: string, port: number): number;
   /** Listens for TCP connections; answers tcp_listening or tcp_listen_error, then tcp_accepted per peer. */
   tcpListen(port: number): number;
   tcpStopListening(listener: number): void;
+  /** Queues data; false when not connected or the send buffer is full (retry later). */
   tcpWrite(conn: number, data: string): boolean;
+  /** Closes a connection; tcp_closed (error null) still follows, exactly once per connection. */
   tcpClose(conn: number): void;
   /** Starts a DNS query; answers with a dns event carrying this id. */
   dnsQuery(name: string, type: DnsType): number;
@@ -201,7 +204,7 @@ export interface Hal {
   system: SystemHal;
 }
 
-/** What the firmware bundle exposes to the host (as the global `quip`). */
+/** What the firmware bundle exposes to the host (as the global `quipFirmware`). */
 export interface Firmware {
   /** Called once per boot, with the host's HAL. */
   start(hal: Hal): void;
@@ -213,7 +216,7 @@ export interface Firmware {
 //
 // Inside QuickJS the HAL is one native function and one entry point, so a C host needs
 // no object bindings: the host defines `__hal(op, a, b, c, d)` and calls
-// `quip.event(type, a, b, c, d)`. Arguments and results are strings, numbers, booleans or
+// `quipFirmware.event(type, a, b, c, d)`. Arguments and results are strings, numbers, booleans or
 // null; the fields marked ':json' travel as JSON text. firmware/hal-binding.ts and
 // hal/emulator/vm-bridge.ts turn these tables into the typed interfaces above.
 
@@ -260,7 +263,7 @@ export const HOST_CALLS = {
 
 export type HostCall = keyof typeof HOST_CALLS;
 
-/** Event fields in the order they are passed to quip.event(type, ...). */
+/** Event fields in the order they are passed to quipFirmware.event(type, ...). */
 export const EVENT_FIELDS: { [T in HalEvent['type']]: readonly string[] } = {
   key: ['key', 'down'],
   timer: ['id'],

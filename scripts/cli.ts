@@ -4,8 +4,10 @@ import { wantsHelp } from './command.ts';
 import { parseCommand } from './parse.ts';
 import { benchCommand } from './bench.ts';
 import { demoCommand } from './demo.ts';
+import { emulateCommand } from './emulate.ts';
+import { buildCommand } from './build.ts';
 
-const commands: Command[] = [parseCommand, benchCommand, demoCommand];
+const commands: Command[] = [parseCommand, benchCommand, demoCommand, buildCommand, emulateCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

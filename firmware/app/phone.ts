@@ -36,10 +36,8 @@ export class Phone {
   private noticeTimer: number | null = null;
   private sipSocket = -1;
   private sipPort = 0;
-  private readonly bootStart: number;
 
   constructor(readonly hal: Hal) {
-    this.bootStart = hal.clock.monotonic();
     this.board = hal.system.board();
     this.timers = new Timers(hal.clock);
     const d = this.board.display;
@@ -106,7 +104,7 @@ export class Phone {
       version: b.firmwareVersion,
       board: b.id,
       heap_limit: b.heapLimitBytes,
-      boot_ms: Math.round(this.hal.clock.monotonic() - this.bootStart),
+      boot_ms: Math.round(this.hal.clock.monotonic()),
       boot_count: this.settings.bootCount,
       sip_port: this.sipPort,
       address: this.hal.net.localAddress(),
@@ -155,7 +153,7 @@ export class Phone {
   /** A short message, then back to where the phone was. */
   private notice(text: string, back: () => void): void {
     this.mode = 'notice';
-    this.show({ lines: [text] });
+    this.show({ lines: this.screen.wrap(text) });
     this.timers.cancel(this.noticeTimer);
     this.noticeTimer = this.timers.after(NOTICE_MS, () => {
       this.noticeTimer = null;
@@ -170,6 +168,10 @@ export class Phone {
   // ---- keys -------------------------------------------------------------------------
 
   private onKey(key: Key, down: boolean): void {
+    if (this.mode === 'booting') {
+      if (key === 'hook') this.offHook = down; // remember the handset; other keys wait for boot
+      return;
+    }
     if (key === 'hook') {
       this.offHook = down;
       if (down && (this.mode === 'idle' || this.mode === 'notice')) this.startDialing('');
@@ -253,6 +255,10 @@ export class Phone {
   // ---- control channel ----------------------------------------------------------------
 
   private onControl(command: { [k: string]: unknown }): void {
+    if (this.mode === 'booting') {
+      this.hal.system.emit({ event: 'error', where: 'control', message: 'the phone is still booting' });
+      return;
+    }
     if (typeof command.dial === 'string') {
       const target = command.dial.slice(0, MAX_DIAL);
       this.startDialing(target);

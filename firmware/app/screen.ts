@@ -63,6 +63,23 @@ export class Screen {
     return ' '.repeat(left) + text;
   }
 
+  /** Word-wraps text into rows of the screen's width (long words are cut). */
+  wrap(text: string): string[] {
+    const rows: string[] = [];
+    let row = '';
+    for (const word of text.split(' ')) {
+      const w = word.length > this.cols ? word.slice(0, this.cols) : word;
+      if (row === '') row = w;
+      else if (row.length + 1 + w.length <= this.cols) row += ' ' + w;
+      else {
+        rows.push(row);
+        row = w;
+      }
+    }
+    if (row !== '') rows.push(row);
+    return rows;
+  }
+
   /** Left text and right text on one row, the left clipped to make room. */
   spread(left: string, right: string): string {
     const room = this.cols - right.length - 1;

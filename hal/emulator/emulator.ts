@@ -51,6 +51,7 @@ export class Emulator {
   private rebootTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private generation = 0;
+  private boots = 0;
 
   constructor(private readonly options: EmulatorOptions) {
     const d = options.board.display;
@@ -106,7 +107,8 @@ export class Emulator {
     };
     const clock = new HostClock(deliver);
     const net = new NodeNet(deliver, this.options.net ?? {});
-    const audio = new WavAudio(deliver, this.options.audio ?? {});
+    // Later boots append to the recording, so --audio-out covers the whole session.
+    const audio = new WavAudio(deliver, { ...this.options.audio, appendOutput: this.boots++ > 0 });
     const boot: Boot = { vm: null, clock, net, audio, startedAt: Date.now() };
     this.boot = boot;
     this.queue = [];

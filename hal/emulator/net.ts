@@ -20,11 +20,15 @@ export interface NodeNetOptions {
   /** A tcpConnect that is not established by then ends with tcp_closed 'timeout'. */
   connectTimeoutMs?: number;
   dns?: DnsOptions;
+  /** Opens outgoing TCP sockets; default net.createConnection (tests inject one that never connects). */
+  createConnection?: (options: net.NetConnectOpts) => net.Socket;
 }
 
 /** Largest UDP payload over IPv4 (65535 − 8 UDP header − 20 IP header). */
 export const MAX_DATAGRAM = 65507;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** tcpWrite refuses more once this much is waiting for a slow peer, so memory stays bounded. */
+const MAX_TCP_BACKLOG_BYTES = 1 << 20;
 /** How long a gracefully closed TCP socket may wait for the peer's FIN before it is destroyed. */
 const CLOSE_LINGER_MS = 5_000;
 
@@ -40,6 +44,7 @@ export class NodeNet implements NetHal {
   private readonly advertisedAddress: string | undefined;
   private readonly connectTimeoutMs: number;
   private readonly dns: DnsClient;
+  private readonly createConnection: (options: net.NetConnectOpts) => net.Socket;
   private readonly udpSockets = new Map<number, dgram.Socket>();
   private readonly conns = new Map<number, TcpConn>();
   private readonly listeners = new Map<number, net.Server>();
@@ -59,6 +64,7 @@ export class NodeNet implements NetHal {
     this.advertisedAddress = options.advertisedAddress;
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.dns = new DnsClient(options.dns);
+    this.createConnection = options.createConnection ?? net.createConnection;
   }
 
   // ---- UDP ----------------------------------------------------------------------------
@@ -123,7 +129,13 @@ export class NodeNet implements NetHal {
       return id;
     }
     const wildcard = this.bindAddress === '0.0.0.0' || this.bindAddress === '::';
-    const socket = net.connect({ host: address, port, noDelay: true, ...(wildcard ? {} : { localAddress: this.bindAddress }) });
+    let socket: net.Socket;
+    try {
+      socket = this.createConnection({ host: address, port, noDelay: true, ...(wildcard ? {} : { localAddress: this.bindAddress }) });
+    } catch (err) {
+      this.later(() => this.emit({ type: 'tcp_closed', conn: id, error: errorText(err) }));
+      return id;
+    }
     const conn = this.track(id, socket, false);
     conn.connectTimer = setTimeout(() => {
       conn.connectTimer = null;
@@ -190,6 +202,7 @@ export class NodeNet implements NetHal {
   tcpWrite(conn: number, data: string): boolean {
     const c = this.conns.get(conn);
     if (!c || !c.connected || !this.linkUp || !isByteString(data)) return false;
+    if (c.socket.writableLength + data.length > MAX_TCP_BACKLOG_BYTES) return false;
     try {
       c.socket.write(Buffer.from(data, 'latin1'));
       return true;

@@ -5,7 +5,7 @@ export function ulawToLinear(code: number): number {
   const u = ~code & 0xff;
   const exponent = (u >> 4) & 0x07;
   const magnitude = ((((u & 0x0f) << 3) + 0x84) << exponent) - 0x84;
-  return u & 0x80 ? -magnitude : magnitude;
+  return u & 0x80 ? 0 - magnitude : magnitude; // 0 - 0 is +0, unlike -0
 }
 
 /** A-law code → 16-bit sample (the 13-bit G.711 value × 8). */
@@ -14,7 +14,7 @@ export function alawToLinear(code: number): number {
   const exponent = (a >> 4) & 0x07;
   const mantissa = a & 0x0f;
   const magnitude = exponent === 0 ? (mantissa << 4) + 8 : ((mantissa << 4) + 0x108) << (exponent - 1);
-  return a & 0x80 ? magnitude : -magnitude;
+  return a & 0x80 ? magnitude : 0 - magnitude;
 }
 
 function table(expand: (code: number) => number): Int16Array {

@@ -130,6 +130,11 @@ export function resample(samples: Int16Array, fromRate: number, toRate: number):
 export interface WavWriterOptions {
   /** Buffered PCM is written (and the header sizes fixed) once this much piles up; default 1 s of audio. */
   flushBytes?: number;
+  /**
+   * Continue a 16-bit mono WAV this module wrote before (e.g. across an emulated reboot); the
+   * existing file's sample rate then wins. Anything else at `path` is replaced.
+   */
+  append?: boolean;
 }
 
 /**
@@ -137,6 +142,7 @@ export interface WavWriterOptions {
  * on close, so the file is a valid WAV up to the last flush even if the process dies.
  */
 export class WavWriter {
+  readonly sampleRate: number;
   private fd: number | null;
   private dataBytes = 0;
   private pending: Uint8Array[] = [];
@@ -145,13 +151,21 @@ export class WavWriter {
 
   constructor(
     readonly path: string,
-    readonly sampleRate: number,
+    sampleRate: number,
     options: WavWriterOptions = {},
   ) {
     checkRate(sampleRate);
-    this.flushBytes = options.flushBytes ?? sampleRate * 2;
-    this.fd = fs.openSync(path, 'w');
-    writeAll(this.fd, wavHeader(sampleRate, 0), 0);
+    const existing = options.append ? openOwnWav(path) : null;
+    if (existing) {
+      this.fd = existing.fd;
+      this.sampleRate = existing.sampleRate;
+      this.dataBytes = existing.dataBytes;
+    } else {
+      this.sampleRate = sampleRate;
+      this.fd = fs.openSync(path, 'w');
+      writeAll(this.fd, wavHeader(sampleRate, 0), 0);
+    }
+    this.flushBytes = options.flushBytes ?? this.sampleRate * 2;
   }
 
   /** Samples written so far (including those still buffered). */
@@ -193,6 +207,32 @@ export class WavWriter {
       fs.closeSync(this.fd);
       this.fd = null;
     }
+  }
+}
+
+/** An existing file in exactly wavHeader's layout, opened for writing; null otherwise. */
+function openOwnWav(path: string): { fd: number; sampleRate: number; dataBytes: number } | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r+');
+  } catch {
+    return null;
+  }
+  try {
+    const header = new Uint8Array(HEADER_BYTES);
+    const size = fs.fstatSync(fd).size;
+    if (size < HEADER_BYTES || fs.readSync(fd, header, 0, HEADER_BYTES, 0) !== HEADER_BYTES) throw new WavError('short');
+    const view = new DataView(header.buffer);
+    const sampleRate = view.getUint32(24, true);
+    checkRate(sampleRate);
+    const expected = wavHeader(sampleRate, view.getUint32(40, true));
+    if (!header.every((byte, i) => byte === expected[i] || (i >= 4 && i < 8))) throw new WavError('foreign layout');
+    // Trust the file length over the header: audio written after the last header fix is kept.
+    const dataBytes = Math.min(size - HEADER_BYTES, MAX_DATA_BYTES);
+    return { fd, sampleRate, dataBytes: dataBytes - (dataBytes % 2) };
+  } catch {
+    fs.closeSync(fd);
+    return null;
   }
 }
 

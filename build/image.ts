@@ -1,0 +1,184 @@
+// Firmware images (.qfw): the JS bundle plus a manifest, in a layout a C boot loader reads without a
+// JSON library beyond the manifest itself:
+//
+//   offset 0   8 bytes   magic "QUIPFW01" (ASCII)
+//   offset 8   4 bytes   manifest length N, u32 little-endian, 2..65536
+//   offset 12  N bytes   manifest, UTF-8 JSON object (below)
+//   12 + N     size      payload: the firmware bundle, UTF-8 JavaScript
+//
+// Manifest: { format: 1, board, version, buildTime (ISO 8601 UTC), size (payload bytes),
+// sha256 (lower-case hex of the payload), entry (the global the bundle's exports land on) }.
+//
+// Room to grow: readers ignore manifest fields they do not know, so fields that old boot loaders
+// may safely skip (e.g. a target flash slot for A/B updates) can be added within format 1. A change
+// old readers must not skip bumps `format`, which they refuse. Ed25519 signatures (a later issue)
+// need both: they must also cover the manifest, which today only the JSON syntax and field checks
+// protect — a flipped bit inside a free-text value such as `version` still reads as valid.
+import { createHash } from 'node:crypto';
+
+export const IMAGE_MAGIC = 'QUIPFW01';
+export const IMAGE_FORMAT = 1;
+/** Magic + manifest length. */
+export const HEADER_BYTES = 12;
+/** Caps what a boot loader must buffer to read the manifest. */
+export const MAX_MANIFEST_BYTES = 64 * 1024;
+const MIN_MANIFEST_BYTES = 2; // "{}"
+
+export interface ImageManifest {
+  format: typeof IMAGE_FORMAT;
+  /** Board id the image is built for; a boot loader refuses others. */
+  board: string;
+  version: string;
+  buildTime: string;
+  /** Payload length in bytes. */
+  size: number;
+  /** SHA-256 of the payload, lower-case hex. */
+  sha256: string;
+  /** The global the payload assigns its exports to (e.g. quipFirmware). */
+  entry: string;
+}
+
+export interface CreateImageOptions {
+  board: string;
+  version: string;
+  payload: Uint8Array;
+  entry: string;
+  /** ISO 8601; default now. Pass a fixed time for reproducible images. */
+  buildTime?: string;
+}
+
+/** An image that cannot be used; the message says what is wrong. */
+export class ImageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImageError';
+  }
+}
+
+const BOARD_ID = /^[a-z][a-z0-9-]{0,31}$/;
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Checks one manifest field; returns the problem, or null. */
+function fieldProblem(name: keyof ImageManifest, value: unknown): string | null {
+  const shown = JSON.stringify(value);
+  const got = value === undefined ? 'it is missing' : `got ${shown.length > 60 ? shown.slice(0, 60) + '…' : shown}`;
+  switch (name) {
+    case 'format':
+      return Number.isInteger(value) ? null : `expected an integer, ${got}`;
+    case 'board':
+      return typeof value === 'string' && BOARD_ID.test(value) ? null : `expected a board id, ${got}`;
+    case 'version':
+      return typeof value === 'string' && value.length > 0 && value.length <= 64 ? null : `expected a version string, ${got}`;
+    case 'buildTime':
+      return typeof value === 'string' && ISO_8601.test(value) && !Number.isNaN(Date.parse(value))
+        ? null
+        : `expected an ISO 8601 time, ${got}`;
+    case 'size':
+      return Number.isSafeInteger(value) && (value as number) >= 0 ? null : `expected a byte count, ${got}`;
+    case 'sha256':
+      return typeof value === 'string' && SHA256_HEX.test(value) ? null : `expected 64 lower-case hex digits, ${got}`;
+    case 'entry':
+      return typeof value === 'string' && IDENTIFIER.test(value) ? null : `expected a JS identifier, ${got}`;
+  }
+}
+
+const FIELDS: readonly (keyof ImageManifest)[] = ['format', 'board', 'version', 'buildTime', 'size', 'sha256', 'entry'];
+
+/** Builds an image around `payload`. */
+export function createImage(options: CreateImageOptions): Uint8Array {
+  const manifest: ImageManifest = {
+    format: IMAGE_FORMAT,
+    board: options.board,
+    version: options.version,
+    buildTime: options.buildTime ?? new Date().toISOString(),
+    size: options.payload.byteLength,
+    sha256: sha256Hex(options.payload),
+    entry: options.entry,
+  };
+  for (const name of FIELDS) {
+    const problem = fieldProblem(name, manifest[name]);
+    if (problem) throw new ImageError(`cannot create image: ${name}: ${problem}`);
+  }
+  const manifestBytes = new TextEncoder().encode(JSON.stringify(manifest));
+  if (manifestBytes.byteLength > MAX_MANIFEST_BYTES) {
+    throw new ImageError(`cannot create image: manifest is ${manifestBytes.byteLength} bytes, the limit is ${MAX_MANIFEST_BYTES}`);
+  }
+  const image = new Uint8Array(HEADER_BYTES + manifestBytes.byteLength + options.payload.byteLength);
+  image.set(new TextEncoder().encode(IMAGE_MAGIC), 0);
+  new DataView(image.buffer).setUint32(8, manifestBytes.byteLength, true);
+  image.set(manifestBytes, HEADER_BYTES);
+  image.set(options.payload, HEADER_BYTES + manifestBytes.byteLength);
+  return image;
+}
+
+function printable(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
+}
+
+function parseManifest(bytes: Uint8Array): ImageManifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (err) {
+    throw new ImageError(`manifest is not valid UTF-8 JSON (${(err as Error).message})`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ImageError('manifest is not a JSON object');
+  const manifest = json as Record<string, unknown>;
+  // The format decides what the other fields mean, so it is checked first.
+  const formatProblem = fieldProblem('format', manifest['format']);
+  if (formatProblem) throw new ImageError(`manifest format: ${formatProblem}`);
+  if (manifest['format'] !== IMAGE_FORMAT) {
+    throw new ImageError(`unsupported image format ${String(manifest['format'])} (this reader knows format ${IMAGE_FORMAT})`);
+  }
+  for (const name of FIELDS) {
+    const problem = fieldProblem(name, manifest[name]);
+    if (problem) throw new ImageError(`manifest ${name}: ${problem}`);
+  }
+  return manifest as unknown as ImageManifest;
+}
+
+/**
+ * Reads and verifies an image: header, manifest, payload size and SHA-256, and the board when
+ * `expectedBoard` is given. Throws ImageError on any problem. `payload` is a view into `bytes`.
+ */
+export function readImage(bytes: Uint8Array, expectedBoard?: string): { manifest: ImageManifest; payload: Uint8Array } {
+  if (bytes.byteLength < HEADER_BYTES) {
+    throw new ImageError(`image too short: ${bytes.byteLength} bytes, the header alone is ${HEADER_BYTES}`);
+  }
+  const magic = bytes.subarray(0, IMAGE_MAGIC.length);
+  if (printable(magic) !== IMAGE_MAGIC) {
+    throw new ImageError(`not a quip firmware image: bad magic "${printable(magic)}", expected "${IMAGE_MAGIC}"`);
+  }
+  const manifestLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
+  if (manifestLength < MIN_MANIFEST_BYTES || manifestLength > MAX_MANIFEST_BYTES) {
+    throw new ImageError(`manifest length ${manifestLength} out of range (${MIN_MANIFEST_BYTES} to ${MAX_MANIFEST_BYTES} bytes)`);
+  }
+  const payloadStart = HEADER_BYTES + manifestLength;
+  if (bytes.byteLength < payloadStart) {
+    throw new ImageError(`image truncated: the manifest needs ${manifestLength} bytes, only ${bytes.byteLength - HEADER_BYTES} present`);
+  }
+  const manifest = parseManifest(bytes.subarray(HEADER_BYTES, payloadStart));
+  const payloadBytes = bytes.byteLength - payloadStart;
+  if (payloadBytes < manifest.size) {
+    throw new ImageError(`image truncated: payload is ${payloadBytes} bytes, the manifest says ${manifest.size}`);
+  }
+  if (payloadBytes > manifest.size) {
+    throw new ImageError(`image has ${payloadBytes - manifest.size} trailing bytes after the ${manifest.size}-byte payload`);
+  }
+  // Before hashing: a boot loader rejects another board's image without reading the payload.
+  if (expectedBoard !== undefined && manifest.board !== expectedBoard) {
+    throw new ImageError(`image is for ${manifest.board}, this board is ${expectedBoard}`);
+  }
+  const payload = bytes.subarray(payloadStart);
+  const actual = sha256Hex(payload);
+  if (actual !== manifest.sha256) {
+    throw new ImageError(`image corrupt: payload SHA-256 is ${actual}, the manifest says ${manifest.sha256}`);
+  }
+  return { manifest, payload };
+}

@@ -1,0 +1,261 @@
+// AudioHal for the desktop emulator: the microphone is a WAV file, the speaker records into
+// a WAV file, and a frame clock paces both like a codec chip would.
+import fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type { AudioHal, AudioRoute } from '../contract.ts';
+import type { Deliver } from './net.ts';
+import { WavWriter, readWav, resample } from './wav.ts';
+import type { WavData } from './wav.ts';
+
+export interface WavAudioOptions {
+  /** WAV file the microphone hears; silence without one. */
+  input?: string;
+  /** Start the input over when it ends (default true); otherwise silence follows. */
+  loop?: boolean;
+  /** WAV file that records everything the speaker plays, silence included. */
+  output?: string;
+  /** Continue an output file written earlier (e.g. before an emulated reboot) instead of replacing it. */
+  appendOutput?: boolean;
+  /** Monotonic milliseconds; default performance.now(). */
+  now?: () => number;
+  /** No timer: each tick() produces one frame (for tests). */
+  manualClock?: boolean;
+  /** Played audio queued beyond this many frames is dropped, oldest first (default 4). */
+  maxQueuedFrames?: number;
+}
+
+const ROUTES: readonly AudioRoute[] = ['handset', 'speaker', 'headset'];
+/** After a stall (debugger, suspended laptop) at most this many late frames are caught up. */
+const MAX_CATCH_UP_FRAMES = 5;
+
+export class WavAudio implements AudioHal {
+  private readonly input: WavData | null;
+  private readonly loop: boolean;
+  private readonly now: () => number;
+  private readonly manualClock: boolean;
+  private readonly maxQueuedFrames: number;
+  private writer: WavWriter | null = null;
+  private outputError: string | null = null;
+
+  private sampleRate = 0;
+  private frameSamples = 0;
+  private frameMs = 0;
+  private inputAtRate: Int16Array = new Int16Array(0);
+  private inputPos = 0;
+  private played: Buffer[] = [];
+  private playedBytes = 0;
+  private nextDeadline = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private closed = false;
+
+  private route_: AudioRoute = 'handset';
+  private volume_ = 5;
+  private tone_: readonly number[] = [];
+
+  /** Throws (WavError or a file error) when the input file cannot be read: a setup mistake. */
+  constructor(
+    private readonly deliver: Deliver,
+    private readonly options: WavAudioOptions = {},
+  ) {
+    this.input = options.input ? readWav(fs.readFileSync(options.input)) : null;
+    this.loop = options.loop ?? true;
+    this.now = options.now ?? (() => performance.now());
+    this.manualClock = options.manualClock ?? false;
+    this.maxQueuedFrames = Math.max(1, options.maxQueuedFrames ?? 4);
+  }
+
+  get currentRoute(): AudioRoute {
+    return this.route_;
+  }
+  get currentVolume(): number {
+    return this.volume_;
+  }
+  get currentTone(): readonly number[] {
+    return this.tone_;
+  }
+  get isRunning(): boolean {
+    return this.running;
+  }
+  /** Why the output file could not be written, if it could not. */
+  get outputProblem(): string | null {
+    return this.outputError;
+  }
+
+  /** (Re)starts the clock; the input is heard from its beginning. Bad arguments are ignored. */
+  start(sampleRate: number, frameMs: number): void {
+    if (this.closed || !Number.isInteger(sampleRate) || sampleRate < 1000 || sampleRate > 192_000) return;
+    if (typeof frameMs !== 'number' || !(frameMs > 0) || frameMs > 1000) return;
+    const frameSamples = Math.round((sampleRate * frameMs) / 1000);
+    if (frameSamples < 1) return;
+    this.stop();
+    if (sampleRate !== this.sampleRate) {
+      this.inputAtRate = this.input ? resample(this.input.samples, this.input.sampleRate, sampleRate) : new Int16Array(0);
+    }
+    this.sampleRate = sampleRate;
+    this.frameMs = frameMs;
+    this.frameSamples = frameSamples;
+    this.inputPos = 0;
+    this.openOutput(sampleRate);
+    this.running = true;
+    if (!this.manualClock) {
+      this.nextDeadline = this.now() + frameMs;
+      this.schedule();
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.running = false;
+    this.played = [];
+    this.playedBytes = 0;
+    this.guardOutput(() => this.writer?.flush());
+  }
+
+  /** Queues PCM for the speaker; ignored unless running and a string of whole 16-bit samples. */
+  play(pcm: string): void {
+    if (!this.running || typeof pcm !== 'string' || pcm.length % 2 !== 0 || /[^\x00-\xff]/.test(pcm)) return;
+    let chunk = Buffer.from(pcm, 'latin1');
+    const limit = this.maxQueuedFrames * this.frameSamples * 2;
+    if (chunk.length > limit) chunk = chunk.subarray(chunk.length - limit);
+    this.played.push(chunk);
+    this.playedBytes += chunk.length;
+    // Too much queued: drop the oldest so the speaker's latency stays bounded.
+    while (this.playedBytes > limit) this.playedBytes -= this.played.shift()!.length;
+  }
+
+  route(route: AudioRoute): void {
+    if (ROUTES.includes(route)) this.route_ = route;
+  }
+
+  volume(level: number): void {
+    if (typeof level === 'number' && Number.isFinite(level)) this.volume_ = Math.min(10, Math.max(0, Math.round(level)));
+  }
+
+  tone(freqs: number[]): void {
+    if (Array.isArray(freqs) && freqs.every((f) => typeof f === 'number' && Number.isFinite(f) && f > 0)) {
+      this.tone_ = [...freqs];
+    }
+  }
+
+  /** One frame period: delivers the next microphone frame, then records this period's playback. */
+  tick(): void {
+    if (!this.running) return;
+    this.deliver({ type: 'audio_frame', pcm: toByteString(this.nextInputFrame()) });
+    // The firmware may have stopped or closed us from inside deliver.
+    if (this.running) this.recordFrame(this.takePlayed(this.frameSamples * 2));
+  }
+
+  /** Stops the clock and completes the output WAV. */
+  close(): void {
+    if (this.closed) return;
+    this.stop();
+    this.closed = true;
+    this.guardOutput(() => this.writer?.close());
+    this.writer = null;
+  }
+
+  // ---- frame clock --------------------------------------------------------------------
+
+  /** Timers run late; deadlines are absolute so lateness never accumulates into drift. */
+  private schedule(): void {
+    this.timer = setTimeout(() => this.onTimer(), Math.max(0, this.nextDeadline - this.now()));
+  }
+
+  private onTimer(): void {
+    this.timer = null;
+    if (!this.running) return;
+    let due = Math.floor((this.now() - this.nextDeadline) / this.frameMs) + 1;
+    if (due > MAX_CATCH_UP_FRAMES) {
+      this.nextDeadline += (due - MAX_CATCH_UP_FRAMES) * this.frameMs;
+      due = MAX_CATCH_UP_FRAMES;
+    }
+    const frameMs = this.frameMs;
+    for (let i = 0; i < due && this.running && this.timer === null; i++) {
+      this.tick();
+      this.nextDeadline += frameMs;
+    }
+    // A start() from inside tick has already scheduled its own clock.
+    if (this.running && this.timer === null) this.schedule();
+  }
+
+  // ---- microphone and speaker ---------------------------------------------------------
+
+  private nextInputFrame(): Int16Array {
+    const frame = new Int16Array(this.frameSamples);
+    const source = this.inputAtRate;
+    let filled = 0;
+    while (filled < frame.length && source.length > 0) {
+      if (this.inputPos >= source.length) {
+        if (!this.loop) break;
+        this.inputPos = 0;
+      }
+      const n = Math.min(frame.length - filled, source.length - this.inputPos);
+      frame.set(source.subarray(this.inputPos, this.inputPos + n), filled);
+      filled += n;
+      this.inputPos += n;
+    }
+    return frame;
+  }
+
+  /** Exactly `bytes` of queued playback, padded with silence when the firmware fell short. */
+  private takePlayed(bytes: number): Buffer {
+    const out = Buffer.alloc(bytes);
+    let filled = 0;
+    while (filled < bytes && this.played.length > 0) {
+      const head = this.played[0]!;
+      const n = Math.min(bytes - filled, head.length);
+      head.copy(out, filled, 0, n);
+      filled += n;
+      this.playedBytes -= n;
+      if (n === head.length) this.played.shift();
+      else this.played[0] = head.subarray(n);
+    }
+    return out;
+  }
+
+  private recordFrame(pcm: Buffer): void {
+    const writer = this.writer;
+    if (!writer) return;
+    this.guardOutput(() => {
+      if (writer.sampleRate === this.sampleRate) writer.writePcm(pcm);
+      else writer.writeSamples(resample(fromLittleEndian(pcm), this.sampleRate, writer.sampleRate));
+    });
+  }
+
+  private openOutput(sampleRate: number): void {
+    if (this.writer || !this.options.output || this.outputError) return;
+    this.guardOutput(() => {
+      this.writer = new WavWriter(this.options.output!, sampleRate, { append: this.options.appendOutput ?? false });
+    });
+  }
+
+  /** A disk problem ends the recording but must never reach the firmware as an exception. */
+  private guardOutput(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.outputError = err instanceof Error ? err.message : String(err);
+      const writer = this.writer;
+      this.writer = null;
+      try {
+        writer?.close();
+      } catch {
+        // the file is already unusable
+      }
+    }
+  }
+}
+
+function toByteString(samples: Int16Array): string {
+  const bytes = Buffer.alloc(samples.length * 2);
+  for (let i = 0; i < samples.length; i++) bytes.writeInt16LE(samples[i]!, i * 2);
+  return bytes.toString('latin1');
+}
+
+function fromLittleEndian(pcm: Buffer): Int16Array {
+  const samples = new Int16Array(pcm.length >> 1);
+  for (let i = 0; i < samples.length; i++) samples[i] = pcm.readInt16LE(i * 2);
+  return samples;
+}

@@ -1,0 +1,131 @@
+// `quip build --board <name>`: bundles the firmware for one board and writes a firmware image.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from './command.ts';
+import { usageError } from './command.ts';
+import { BundleError } from '../build/bundle.ts';
+import { buildFirmware } from '../build/build-firmware.ts';
+import { ImageError } from '../build/image.ts';
+import { BoardConfigError, loadBoardConfig } from '../hal/board-config.ts';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const help = `Usage: quip build --board <name|file> [--entry <file>] [--out <file>] [--no-minify]
+
+Bundles the firmware with esbuild for QuickJS (ES2020, no Node builtins allowed) and
+writes a firmware image for one board: the magic "QUIPFW01", a u32 little-endian
+manifest length, a JSON manifest (format, board, version, buildTime, size, sha256,
+entry) and the bundle. The image is read back and verified before it is written.
+
+The firmware version is the board config's firmware.version, else package.json's.
+
+Options:
+  --board <name|file>  board config: a name from board-configs/ (e.g. desk6, small2)
+                       or a path to a board JSON file (required)
+  --entry <file>       firmware entry module (default firmware/boot.ts in the repo)
+  --out <file>         where to write the image (default dist/<board>.qfw in the repo)
+  --no-minify          keep the bundle readable (default: minified)
+  -h, --help           show this help
+
+Prints the bundle and image sizes, the payload's SHA-256 and the output path.
+
+Exit codes: 0 image written; 1 broken board config, bundling error (e.g. firmware
+importing node:fs) or write error, as one line on stderr; 2 usage error.
+
+Examples:
+  quip build --board desk6
+  quip build --board small2 --out /tmp/small2.qfw --no-minify
+`;
+
+interface BuildArgs {
+  board: string;
+  entry?: string;
+  out?: string;
+  minify: boolean;
+}
+
+function parseArgs(args: string[]): BuildArgs | string {
+  const parsed: Partial<BuildArgs> & { minify: boolean } = { minify: true };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
+    switch (name) {
+      case '--board':
+      case '--entry':
+      case '--out': {
+        const value = inline ?? args[++i];
+        if (!value || (inline === undefined && value.startsWith('--'))) return `${name} needs a value`;
+        parsed[name.slice(2) as 'board' | 'entry' | 'out'] = value;
+        break;
+      }
+      case '--no-minify':
+        if (inline !== undefined) return '--no-minify takes no value';
+        parsed.minify = false;
+        break;
+      default:
+        return arg.startsWith('-') ? `unknown option '${arg}'` : `unexpected argument '${arg}'`;
+    }
+  }
+  if (parsed.board === undefined) return '--board is required (e.g. --board desk6)';
+  return parsed as BuildArgs;
+}
+
+function size(bytes: number): string {
+  return `${bytes} bytes (${(bytes / 1024).toFixed(1)} KiB)`;
+}
+
+function shown(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
+/** Writes via a temporary file so an interrupted build never leaves a half image behind. */
+function writeAtomically(file: string, data: Uint8Array): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+}
+
+async function run(args: string[]): Promise<number> {
+  const options = parseArgs(args);
+  if (typeof options === 'string') return usageError('build', options);
+  try {
+    const board = loadBoardConfig(options.board);
+    const out = options.out ? path.resolve(options.out) : path.join(REPO_ROOT, 'dist', `${board.id}.qfw`);
+    const build = await buildFirmware({
+      board,
+      minify: options.minify,
+      ...(options.entry === undefined ? {} : { entry: path.resolve(options.entry) }),
+    });
+    writeAtomically(out, build.image);
+    process.stdout.write(
+      [
+        `board    ${board.id} (${board.name}), firmware ${build.manifest.version}`,
+        `bundle   ${size(build.bundleBytes)}`,
+        `image    ${size(build.imageBytes)}`,
+        `sha256   ${build.manifest.sha256}`,
+        `wrote    ${shown(out)}`,
+        '',
+      ].join('\n'),
+    );
+    return 0;
+  } catch (err) {
+    const known = err instanceof BoardConfigError || err instanceof BundleError || err instanceof ImageError;
+    const text = err instanceof Error ? err.message : String(err);
+    const message = known ? text : `cannot build: ${text}`;
+    // esbuild errors come one per line; one line keeps the output greppable.
+    process.stderr.write(`error: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+    return 1;
+  }
+}
+
+export const buildCommand: Command = {
+  name: 'build',
+  summary: 'bundle the firmware for a board into a firmware image (.qfw)',
+  help,
+  run,
+};

@@ -1,0 +1,214 @@
+// `quip emulate`: runs an emulated phone — the firmware in QuickJS on a Node HAL — with a
+// terminal UI and/or the JSON-lines control channel.
+
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Command } from './command.ts';
+import { usageError } from './command.ts';
+import { BoardConfigError, loadBoardConfig, parseAccountUri, toBoardInfo } from '../hal/board-config.ts';
+import type { BoardConfig } from '../hal/board-config.ts';
+import type { BoardInfo, LogLevel } from '../hal/contract.ts';
+import { ImageError, readImage } from '../build/image.ts';
+import { buildFirmware } from '../build/build-firmware.ts';
+import { Emulator } from '../hal/emulator/emulator.ts';
+import type { ControlEvent } from '../hal/emulator/emulator.ts';
+import { eventWriter, readControl } from '../hal/emulator/control-stdio.ts';
+import { Tui } from '../hal/emulator/tui.ts';
+
+const help = `Usage: quip emulate [options]
+
+Runs an emulated quip phone: the firmware bundle inside QuickJS with the board's memory
+limit and watchdog, on a HAL made of real UDP/TCP sockets, DNS, timers, WAV audio and a
+storage directory.
+
+Options:
+  --board <name|file>     board config from board-configs/ (default desk6)
+  --image <file>          boot this firmware image (quip build); default: build from source
+  --account <uri>         sip:user:password@host[:port] — replaces the board's accounts
+  --sip-port <n>          local SIP port (0 = any free port; default from the board)
+  --audio-in <wav>        what the microphone hears (looped; --audio-once plays it once)
+  --audio-out <wav>       records everything the speaker plays
+  --audio-once            play --audio-in once, then silence
+  --ui tui|none           terminal UI (default: tui on a terminal without --control stdio)
+  --control stdio|none    JSON lines: commands on stdin, events on stdout (default none)
+  --data-dir <dir>        storage directory (default ~/.quip/<board>)
+  --bind <address>        local address for sockets (default 0.0.0.0)
+  --advertise <address>   address to tell peers (default: the first non-loopback IPv4)
+  --log-level <level>     debug|info|warn|error|none, to stderr (default warn)
+  -h, --help              show this help
+
+Control channel input, one JSON object per line:
+  {"key":"5"}  {"key":"send"}  {"key":"hook","down":true}  {"dial":"sip:bob@127.0.0.1:5070"}
+  {"cmd":"reboot"}  {"cmd":"quit"}
+Output events, one per line, each with an "event" field: boot, display, registered,
+registration_failed, incoming, call_state, dtmf, media_stats, watchdog, reboot, error.
+`;
+
+const LEVELS: Array<LogLevel | 'none'> = ['debug', 'info', 'warn', 'error', 'none'];
+
+export const emulateCommand: Command = {
+  name: 'emulate',
+  summary: 'run an emulated phone (terminal UI or JSON control channel)',
+  help,
+  async run(args) {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args,
+        options: {
+          board: { type: 'string', default: 'desk6' },
+          image: { type: 'string' },
+          account: { type: 'string' },
+          'sip-port': { type: 'string' },
+          'audio-in': { type: 'string' },
+          'audio-out': { type: 'string' },
+          'audio-once': { type: 'boolean', default: false },
+          ui: { type: 'string' },
+          control: { type: 'string', default: 'none' },
+          'data-dir': { type: 'string' },
+          bind: { type: 'string', default: '0.0.0.0' },
+          advertise: { type: 'string' },
+          'log-level': { type: 'string', default: 'warn' },
+        },
+        strict: true,
+        allowPositionals: false,
+      }));
+    } catch (e) {
+      return usageError('emulate', (e as Error).message);
+    }
+    const control = values.control;
+    if (control !== 'stdio' && control !== 'none') return usageError('emulate', `--control must be stdio or none, not '${control}'`);
+    const ui = values.ui ?? (control === 'none' && process.stdout.isTTY ? 'tui' : 'none');
+    if (ui !== 'tui' && ui !== 'none') return usageError('emulate', `--ui must be tui or none, not '${ui}'`);
+    if (ui === 'tui' && control === 'stdio') return usageError('emulate', '--ui tui and --control stdio both need the terminal; pick one');
+    const logLevel = values['log-level'] as LogLevel | 'none';
+    if (!LEVELS.includes(logLevel)) return usageError('emulate', `--log-level must be one of ${LEVELS.join(', ')}`);
+
+    let config: BoardConfig;
+    let board: BoardInfo;
+    try {
+      config = loadBoardConfig(values.board);
+      board = toBoardInfo(config);
+      if (values.account !== undefined) board = { ...board, accounts: [parseAccountUri(values.account)] };
+      if (values['sip-port'] !== undefined) {
+        const port = Number(values['sip-port']);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError('emulate', '--sip-port must be 0..65535');
+        board = { ...board, sip: { ...board.sip, port } };
+      }
+    } catch (e) {
+      if (e instanceof BoardConfigError) {
+        process.stderr.write(`error: ${e.message}\n`);
+        return 1;
+      }
+      throw e;
+    }
+
+    let code: string;
+    try {
+      code = values.image !== undefined ? imageCode(values.image, board.id) : await sourceCode(config);
+    } catch (e) {
+      process.stderr.write(`error: ${(e as Error).message}\n`);
+      return 1;
+    }
+
+    const writeEvent = control === 'stdio' ? eventWriter(process.stdout) : null;
+    let tui: Tui | null = null;
+    const log = (level: LogLevel, message: string): void => {
+      if (logLevel === 'none' || LEVELS.indexOf(level) < LEVELS.indexOf(logLevel)) return;
+      if (tui !== null) tui.note(`${level}: ${message}`);
+      else process.stderr.write(`[${level}] ${message}\n`);
+    };
+    const emulator = new Emulator({
+      board,
+      stackLimitBytes: config.memory.stackKB * 1024,
+      watchdogMs: config.watchdogMs,
+      firmware: { code, globalName: 'quipFirmware' },
+      dataDir: values['data-dir'] ?? join(homedir(), '.quip', board.id),
+      net: { bindAddress: values.bind, ...advertised(values.bind, values.advertise) },
+      audio: {
+        ...(values['audio-in'] ? { input: values['audio-in'] } : {}),
+        ...(values['audio-out'] ? { output: values['audio-out'] } : {}),
+        loop: !values['audio-once'],
+      },
+      onEvent: (event: ControlEvent) => {
+        writeEvent?.(event);
+        if (tui === null) return;
+        if (event.event === 'display') tui.show(event as never);
+        else tui.note(summarize(event));
+      },
+      onLog: log,
+    });
+
+    let quitting = false;
+    const done = new Promise<number>((resolve) => {
+      const quit = (): void => {
+        if (quitting) return;
+        quitting = true;
+        tui?.stop();
+        void emulator.shutdown().then(() => resolve(0));
+      };
+      process.once('SIGINT', quit);
+      process.once('SIGTERM', quit);
+      if (control === 'stdio') {
+        readControl(
+          process.stdin,
+          {
+            key: (key, down) => emulator.key(key, down),
+            dial: (target) => emulator.command({ dial: target }),
+            reboot: () => emulator.reboot('control'),
+            quit,
+          },
+          board.keys,
+          (message) => writeEvent?.({ event: 'error', where: 'control', message }),
+          quit,
+        );
+      }
+      if (ui === 'tui') {
+        tui = new Tui(process.stdin, process.stdout, {
+          title: `quip — ${config.name}`,
+          cols: board.display.cols,
+          keymap: config.keymap,
+          onKey: (key, down) => emulator.key(key, down),
+          onQuit: quit,
+        });
+        tui.start();
+      }
+    });
+    await emulator.start();
+    return done;
+  },
+};
+
+function imageCode(file: string, boardId: string): string {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new Error(`cannot read image ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return new TextDecoder().decode(readImage(bytes, boardId).payload);
+  } catch (e) {
+    if (e instanceof ImageError) throw new Error(`refusing image ${file}: ${e.message}`);
+    throw e;
+  }
+}
+
+async function sourceCode(config: BoardConfig): Promise<string> {
+  const built = await buildFirmware({ board: config });
+  return new TextDecoder().decode(readImage(built.image, config.id).payload);
+}
+
+/** Peers must be told an address they can reach: the bind address unless it is a wildcard. */
+function advertised(bind: string, advertise: string | undefined): { advertisedAddress?: string } {
+  if (advertise !== undefined) return { advertisedAddress: advertise };
+  return bind === '0.0.0.0' || bind === '::' ? {} : { advertisedAddress: bind };
+}
+
+/** One line for the TUI status area. */
+function summarize(event: ControlEvent): string {
+  const { event: name, ...rest } = event;
+  return `${name} ${JSON.stringify(rest).slice(0, 200)}`;
+}
