@@ -4,4 +4,6 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('./cli.ts');
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// Exit explicitly once output is flushed: stdin readers and sockets must not keep a finished command alive.
+process.stdout.write('', () => process.exit(code));

@@ -1,5 +1,7 @@
 // Runs a firmware bundle inside QuickJS (quickjs-emscripten) with the board's memory limit
-// and an interrupt-handler watchdog. One FirmwareVm is one boot: a fatal fault (a handler
+// and an interrupt-handler watchdog. The heap limit is enforced here, by measuring: the
+// WebAssembly build of QuickJS cannot see allocation sizes (no malloc_usable_size), so its
+// own JS_SetMemoryLimit never fires. One FirmwareVm is one boot: a fatal fault (a handler
 // that runs past the watchdog, memory exhausted, a broken bundle) ends it, and the host
 // boots a fresh one.
 
@@ -19,6 +21,10 @@ export interface VmOptions {
   watchdogMs: number;
   hal: Hal;
 }
+
+/** How often the heap is measured between calls, and during a long call. */
+const MEMORY_CHECK_MS = 100;
+const MEMORY_CHECK_IN_CALL_MS = 20;
 
 export type FaultKind = 'watchdog' | 'out-of-memory' | 'exception';
 
@@ -40,6 +46,8 @@ export class FirmwareVm {
   private deadline = Infinity;
   private disposed = false;
   private hostError: unknown = null;
+  private lastMemoryCheck = 0;
+  private overLimit = false;
 
   private constructor(
     runtime: QuickJSRuntime,
@@ -56,7 +64,13 @@ export class FirmwareVm {
     runtime.setMemoryLimit(options.heapLimitBytes);
     runtime.setMaxStackSize(options.stackLimitBytes);
     const fw = new FirmwareVm(runtime, options);
-    runtime.setInterruptHandler(() => Date.now() > fw.deadline);
+    runtime.setInterruptHandler(() => {
+      const now = Date.now();
+      if (now > fw.deadline) return true;
+      // While a call runs, measure the heap now and then; stop a runaway allocation early.
+      if (now - fw.lastMemoryCheck >= MEMORY_CHECK_IN_CALL_MS) fw.checkMemory(now);
+      return fw.overLimit;
+    });
     try {
       fw.install();
       fw.guarded('load', () => fw.vm.evalCode(options.code, 'firmware.js'));
@@ -91,15 +105,27 @@ export class FirmwareVm {
     }
   }
 
-  /** Bytes the firmware's heap uses now. */
+  /** Bytes the firmware's heap uses now (objects, strings, arrays, shapes, atoms). */
   memoryUsed(): number {
     if (this.disposed) return 0;
-    const h = this.runtime.computeMemoryUsage();
+    const h = this.runtime.computeMemoryUsage(); // lives in the runtime's service context
     try {
-      const usage = this.vm.dump(h) as { memory_used_size?: number };
-      return usage.memory_used_size ?? 0;
+      const used = this.vm.getProp(h, 'memory_used_size');
+      const n = this.vm.getNumber(used);
+      used.dispose();
+      return n;
     } finally {
       h.dispose();
+    }
+  }
+
+  private checkMemory(now: number): void {
+    this.lastMemoryCheck = now;
+    try {
+      if (this.memoryUsed() > this.options.heapLimitBytes) this.overLimit = true;
+    } catch {
+      // measuring failed (the runtime itself is out of memory): treat as over the limit
+      this.overLimit = true;
     }
   }
 
@@ -154,6 +180,9 @@ export class FirmwareVm {
       r.value?.dispose();
       const jobs = this.runtime.executePendingJobs();
       if (jobs.error !== undefined) throw this.fault(jobs.error, during);
+      const now = Date.now();
+      if (now - this.lastMemoryCheck >= MEMORY_CHECK_MS) this.checkMemory(now);
+      if (this.overLimit) throw this.outOfMemory(during);
     } finally {
       this.deadline = Infinity;
     }
@@ -174,12 +203,15 @@ export class FirmwareVm {
       this.hostError = null;
       throw e;
     }
+    if (this.overLimit || /out of memory/i.test(message)) return this.outOfMemory(during);
     if (/interrupted/i.test(message)) {
       return new FirmwareFault('watchdog', `firmware ran longer than ${this.options.watchdogMs} ms handling '${during}'`, during);
     }
-    if (/out of memory/i.test(message)) {
-      return new FirmwareFault('out-of-memory', `firmware exceeded its ${this.options.heapLimitBytes} byte heap handling '${during}'`, during);
-    }
     return new FirmwareFault('exception', message, during);
+  }
+
+  private outOfMemory(during: string): FirmwareFault {
+    this.overLimit = true;
+    return new FirmwareFault('out-of-memory', `firmware exceeded its ${this.options.heapLimitBytes} byte heap handling '${during}'`, during);
   }
 }

@@ -1,0 +1,10 @@
+import { getQuickJS } from 'quickjs-emscripten';
+const QuickJS = await getQuickJS();
+const rt = QuickJS.newRuntime();
+rt.setMemoryLimit(4 * 1024 * 1024);
+const vm = rt.newContext();
+const t0 = Date.now();
+let n = 0;
+rt.setInterruptHandler(() => { n++; return Date.now() - t0 > 5000; });
+const r = vm.evalCode(`const hog = []; let i = 0; try { for (;; i++) { hog.push(new Uint8Array(65536)); } } catch (e) { 'caught ' + e + ' at ' + i }`);
+console.log(Date.now() - t0, 'ms', n, r.error ? vm.dump(r.error) : vm.dump(r.value));

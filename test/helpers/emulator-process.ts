@@ -1,0 +1,97 @@
+// Runs `quip emulate --control stdio` as a child process and reads its JSON events.
+import { spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ROOT } from './corpus.ts';
+
+export type EmuEvent = { event: string; [k: string]: unknown };
+
+export class EmulatorProcess {
+  readonly events: EmuEvent[] = [];
+  readonly stderr: string[] = [];
+  readonly exited: Promise<number | null>;
+  private readonly child: ChildProcessWithoutNullStreams;
+  private waiters: Array<() => void> = [];
+
+  constructor(args: string[], readonly dataDir = mkdtempSync(join(tmpdir(), 'quip-emu-'))) {
+    this.child = spawn(process.execPath, [join(ROOT, 'scripts', 'quip.mjs'), 'emulate', '--control', 'stdio', '--bind', '127.0.0.1', '--sip-port', '0', '--data-dir', this.dataDir, ...args], {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    createInterface({ input: this.child.stdout }).on('line', (line) => {
+      try {
+        this.events.push(JSON.parse(line) as EmuEvent);
+      } catch {
+        this.events.push({ event: 'unparsable', line });
+      }
+      this.wake();
+    });
+    createInterface({ input: this.child.stderr }).on('line', (line) => {
+      this.stderr.push(line);
+      this.wake();
+    });
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => {
+      this.wake();
+      resolve(code);
+    }));
+  }
+
+  send(obj: object): void {
+    this.child.stdin.write(JSON.stringify(obj) + '\n');
+  }
+
+  sendRaw(line: string): void {
+    this.child.stdin.write(line + '\n');
+  }
+
+  /** Resolves with the first event (after index `from`) that matches, or rejects on timeout. */
+  async waitFor(match: (e: EmuEvent) => boolean, timeoutMs = 15000, from = 0): Promise<EmuEvent> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.events.slice(from).find(match);
+      if (found) return found;
+      if (Date.now() > deadline) {
+        throw new Error(`timed out; events: ${JSON.stringify(this.events.slice(-8))} stderr: ${this.stderr.slice(-5).join(' | ')}`);
+      }
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, Math.max(1, deadline - Date.now()));
+        this.waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+  }
+
+  /** The last display event's LCD lines, right-trimmed. */
+  screen(): string[] {
+    const d = [...this.events].reverse().find((e) => e.event === 'display');
+    return ((d?.lines as string[]) ?? []).map((l) => l.trimEnd());
+  }
+
+  async waitForScreen(match: (lines: string[]) => boolean, timeoutMs = 10000): Promise<string[]> {
+    const e = await this.waitFor((ev) => ev.event === 'display' && match((ev.lines as string[]).map((l) => l.trimEnd())), timeoutMs);
+    return (e.lines as string[]).map((l) => l.trimEnd());
+  }
+
+  async quit(): Promise<number | null> {
+    this.send({ cmd: 'quit' });
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10000);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
+  }
+
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+}
