@@ -137,6 +137,18 @@ export class SipMessage {
     return this;
   }
 
+  /** Replaces the first element of a list header (the top Via), keeping the others. */
+  replaceFirst(name: string, value: string): this {
+    const c = canonicalName(name);
+    const i = this.headers.findIndex((h) => h.name === c);
+    if (i === -1) return this.add(c, value);
+    const items = splitList(this.headers[i]!.value, c);
+    items[0] = value;
+    this.headers[i] = { name: c, value: items.join(', ') };
+    this.invalidate(c);
+    return this;
+  }
+
   /** Body decoded as UTF-8 text. */
   bodyText(): string {
     return decodeUtf8(this.body);
