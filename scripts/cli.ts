@@ -6,8 +6,9 @@ import { benchCommand } from './bench.ts';
 import { demoCommand } from './demo.ts';
 import { emulateCommand } from './emulate.ts';
 import { buildCommand } from './build.ts';
+import { labCommand } from './lab.ts';
 
-const commands: Command[] = [parseCommand, benchCommand, demoCommand, buildCommand, emulateCommand];
+const commands: Command[] = [parseCommand, benchCommand, demoCommand, buildCommand, emulateCommand, labCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,7 +1,15 @@
-// The phone: boot sequence, screens and key handling. It owns the HAL and routes every
-// event; the SIP user agent plugs in as a LineService.
+// The phone: boot sequence, screens and key handling. It owns the HAL, routes every event,
+// and drives the SIP user agent (registration on boot, calls from the keypad).
 
 import type { AccountConfig, BoardInfo, Hal, HalEvent, Key } from '../../hal/contract.ts';
+import type { Call } from '../ua/call.ts';
+import type { MessageSummary } from '../ua/message-summary.ts';
+import type { Registration } from '../ua/registration.ts';
+import { compileDigitMap } from '../ua/digit-map.ts';
+import type { DigitMap } from '../ua/digit-map.ts';
+import { PhoneSipStack } from '../ua/sip-stack.ts';
+import { UserAgent } from '../ua/user-agent.ts';
+import { callScreen } from './call-screen.ts';
 import { formatDate, formatTime, msToNextMinute } from './clock-format.ts';
 import { Screen } from './screen.ts';
 import type { Layout } from './screen.ts';
@@ -9,17 +17,9 @@ import { loadSettings, saveSettings } from './settings.ts';
 import type { Settings } from './settings.ts';
 import { Timers } from './timers.ts';
 
-/** What the phone needs from a SIP line (registration and calls); the SIP UA provides it. */
-export interface LineService {
-  /** Human-readable registration state for the idle screen, e.g. "Registered". */
-  status(): string;
-  /** Places a call to a number or URI; false when the line cannot call now. */
-  dial(target: string): boolean;
-}
+type Mode = 'booting' | 'idle' | 'dialing' | 'info' | 'notice' | 'call';
 
-type Mode = 'booting' | 'idle' | 'dialing' | 'info' | 'notice';
-
-const DIAL_TONE = [350, 440]; // North American precise dial tone; the tone plan comes later
+const DIAL_TONE = [350, 440]; // North American precise dial tone; the tone plan comes with media
 const MAX_DIAL = 128;
 const NOTICE_MS = 2000;
 
@@ -28,14 +28,18 @@ export class Phone {
   readonly timers: Timers;
   readonly screen: Screen;
   settings: Settings;
-  line: LineService | null = null;
+  ua: UserAgent | null = null;
+  private stack: PhoneSipStack | null = null;
   private mode: Mode = 'booting';
   private digits = '';
   private offHook = false;
   private clockTimer: number | null = null;
   private noticeTimer: number | null = null;
-  private sipSocket = -1;
-  private sipPort = 0;
+  private callTimer: number | null = null;
+  private call: Call | null = null;
+  private mwi: MessageSummary | null = null;
+  private digitMap: DigitMap | null = null;
+  private interDigitTimer: number | null = null;
 
   constructor(readonly hal: Hal) {
     this.board = hal.system.board();
@@ -43,13 +47,18 @@ export class Phone {
     const d = this.board.display;
     this.screen = new Screen(hal.display, d.rows, d.cols, d.softkeys);
     this.settings = loadSettings(hal.storage).settings;
+    try {
+      this.digitMap = compileDigitMap(this.board.dialPlan.digitMap);
+    } catch (e) {
+      hal.system.log('warn', `dial plan ignored: ${(e as Error).message}`);
+    }
   }
 
   get account(): AccountConfig | undefined {
     return this.board.accounts[0];
   }
 
-  /** Boot: splash, settings, network, then idle. The SIP socket binds asynchronously. */
+  /** Boot: splash, settings, network (SIP sockets bind asynchronously), then idle + register. */
   boot(): void {
     const hal = this.hal;
     this.screen.reset();
@@ -60,34 +69,54 @@ export class Phone {
     this.settings.bootCount++;
     saveSettings(hal.storage, this.settings);
     hal.audio.volume(this.settings.volume);
-    this.sipSocket = hal.net.udpOpen(this.board.sip.port);
+    const ctxRef: { ua: UserAgent | null } = { ua: null };
+    this.stack = new PhoneSipStack(
+      hal,
+      this.timers,
+      { port: this.board.sip.port, tcp: true },
+      {
+        // The UA is created after the stack it uses; route through it once it exists.
+        onRequest: (req, tx, source) => ctxRef.ua?.onRequest(req, tx, source),
+        onAck: (ack) => ctxRef.ua?.onAck(ack),
+        onCancel: (invite) => ctxRef.ua?.onCancel(invite),
+      },
+      (port) => this.finishBoot(port),
+      (message) => hal.system.emit({ event: 'error', where: 'network', message }),
+    );
+    this.ua = new UserAgent(
+      { hal, timers: this.timers, stack: this.stack, emit: (e) => hal.system.emit(e), userAgent: `quip/${this.board.firmwareVersion}` },
+      this.board,
+      {
+        registration: (r) => this.onRegistration(r),
+        call: (c) => this.onCall(c),
+        incoming: (c) => this.onIncoming(c),
+        messageWaiting: (s) => this.onMessageWaiting(s),
+      },
+    );
+    ctxRef.ua = this.ua;
+    this.stack.start();
   }
 
   handle(ev: HalEvent): void {
+    if (this.stack !== null && this.stack.handleEvent(ev)) return;
     switch (ev.type) {
       case 'timer':
         this.timers.fire(ev.id);
         break;
+      case 'dns':
+        this.ua?.resolver.handleEvent(ev);
+        break;
       case 'key':
         this.onKey(ev.key, ev.down);
         break;
-      case 'udp_bound':
-        if (ev.socket === this.sipSocket) {
-          this.sipPort = ev.port;
-          this.hal.system.log('info', `SIP socket bound on port ${ev.port}`);
-          this.finishBoot();
-        }
-        break;
-      case 'udp_error':
-        if (ev.socket === this.sipSocket) {
-          this.hal.system.emit({ event: 'error', where: 'network', message: `SIP socket: ${ev.error}` });
-          this.finishBoot();
-        }
+      case 'link':
+        if (ev.up && this.mode !== 'booting') this.ua?.networkUp();
         break;
       case 'control':
         this.onControl(ev.command);
         break;
       case 'shutdown':
+        this.ua?.stop();
         saveSettings(this.hal.storage, this.settings);
         break;
       default:
@@ -95,7 +124,7 @@ export class Phone {
     }
   }
 
-  private finishBoot(): void {
+  private finishBoot(port: number): void {
     if (this.mode !== 'booting') return;
     this.enterIdle();
     const b = this.board;
@@ -106,9 +135,64 @@ export class Phone {
       heap_limit: b.heapLimitBytes,
       boot_ms: Math.round(this.hal.clock.monotonic()),
       boot_count: this.settings.bootCount,
-      sip_port: this.sipPort,
+      sip_port: port,
       address: this.hal.net.localAddress(),
     });
+    this.ua?.start(); // auto-register
+  }
+
+  // ---- user agent events --------------------------------------------------------------
+
+  private onRegistration(r: Registration): void {
+    if (r !== this.ua?.primary) return;
+    this.hal.display.icon('registered', r.state === 'registered');
+    if (this.mode === 'idle') this.drawIdle();
+  }
+
+  private onIncoming(call: Call): void {
+    this.hal.system.emit({ event: 'incoming', from: call.remote, call_id: call.callId });
+    this.call = call;
+    this.mode = 'call';
+    this.hal.display.ring(true);
+    this.hal.display.led('line1', 'blink');
+    this.drawCall();
+  }
+
+  private onCall(call: Call): void {
+    this.hal.system.emit({
+      event: 'call_state',
+      call_id: call.callId,
+      state: call.state,
+      direction: call.direction,
+      remote: call.remote,
+      ...(call.state === 'ended' ? { status: call.status, reason: call.reason } : {}),
+    });
+    if (call !== this.call) {
+      if (this.call === null || this.call.state === 'ended') this.call = call;
+      else return;
+    }
+    if (call.state !== 'ringing' || call.direction === 'out') this.hal.display.ring(false);
+    this.hal.display.icon('hold', call.state === 'held');
+    this.hal.display.icon('mute', call.muted && call.state !== 'ended');
+    if (call.state === 'ended') {
+      this.hal.display.led('line1', 'off');
+      this.hal.audio.tone?.([]);
+      this.timers.cancel(this.callTimer);
+      this.call = null;
+      this.notice(`Call ended: ${call.reason}`, () => (this.offHook ? this.startDialing('') : this.enterIdle()));
+      return;
+    }
+    this.hal.display.led('line1', call.state === 'connected' || call.state === 'held' ? 'on' : 'blink');
+    this.mode = 'call';
+    this.drawCall();
+  }
+
+  private onMessageWaiting(s: MessageSummary): void {
+    this.mwi = s;
+    this.hal.display.led('message', s.waiting ? 'on' : 'off');
+    this.hal.display.icon('message', s.waiting);
+    this.hal.system.emit({ event: 'message_waiting', waiting: s.waiting, new: s.newVoice, old: s.oldVoice });
+    if (this.mode === 'idle') this.drawIdle();
   }
 
   // ---- screens ----------------------------------------------------------------------
@@ -120,14 +204,24 @@ export class Phone {
     this.drawIdle();
   }
 
+  private lineStatus(): string {
+    if (!this.account) return 'Set up an account';
+    const r = this.ua?.primary;
+    if (!r) return 'Not registered';
+    if (r.state === 'registered') return 'Registered';
+    if (r.state === 'registering') return 'Registering...';
+    if (r.state === 'failed') return r.lastStatus ? `Reg failed: ${r.lastStatus}` : 'Registrar unreachable';
+    return 'Not registered';
+  }
+
   private drawIdle(): void {
     const now = this.hal.clock.now();
     const s = this.screen;
     const who = this.account ? accountLabel(this.account) : 'No account';
-    const status = this.account ? (this.line ? this.line.status() : 'Not registered') : 'Set up an account';
+    const vm = this.mwi?.waiting ? `${this.mwi.newVoice} new voicemail` : '';
     const lines = s.contentRows >= 3
-      ? [s.spread(who, formatTime(now)), status, '', formatDate(now)]
-      : [s.spread(who, formatTime(now)), status];
+      ? [s.spread(who, formatTime(now)), this.lineStatus(), vm, formatDate(now)]
+      : [s.spread(who, formatTime(now)), vm && s.contentRows < 3 ? `${this.lineStatus().slice(0, 10)} VM` : this.lineStatus()];
     this.show({ lines, softkeys: ['Redial', 'Info', '', ''] });
     this.timers.cancel(this.clockTimer);
     this.clockTimer = this.timers.after(msToNextMinute(now), () => {
@@ -142,10 +236,20 @@ export class Phone {
     this.show({ lines: ['Dial:', tail], softkeys: ['Call', 'Delete', '', 'Cancel'] });
   }
 
+  private drawCall(): void {
+    const call = this.call;
+    if (call === null) return;
+    this.show(callScreen(this.screen, call, this.hal.clock.monotonic()));
+    this.timers.cancel(this.callTimer);
+    if (call.state === 'connected' || call.state === 'held') {
+      this.callTimer = this.timers.after(1000, () => this.mode === 'call' && this.drawCall());
+    }
+  }
+
   private drawInfo(): void {
     const b = this.board;
     this.show({
-      lines: [`quip v${b.firmwareVersion}`, `IP ${this.hal.net.localAddress() ?? 'no link'}`, `Board ${b.id}`, `SIP port ${this.sipPort}`, `Boots ${this.settings.bootCount}`],
+      lines: [`quip v${b.firmwareVersion}`, `IP ${this.hal.net.localAddress() ?? 'no link'}`, `Board ${b.id}`, `SIP port ${this.stack?.port ?? 0}`, `Boots ${this.settings.bootCount}`],
       softkeys: ['', '', '', 'Back'],
     });
   }
@@ -174,6 +278,7 @@ export class Phone {
     }
     if (key === 'hook') {
       this.offHook = down;
+      if (this.mode === 'call') return this.callKey(down ? 'send' : 'end');
       if (down && (this.mode === 'idle' || this.mode === 'notice')) this.startDialing('');
       else if (!down && this.mode === 'dialing') this.enterIdle();
       return;
@@ -185,6 +290,8 @@ export class Phone {
         return this.idleKey(key);
       case 'dialing':
         return this.dialingKey(key);
+      case 'call':
+        return this.callKey(key);
       case 'info':
         if (key === 'end' || key === 'cancel' || key === 'soft4' || key === 'left') this.enterIdle();
         return;
@@ -199,7 +306,7 @@ export class Phone {
   private idleKey(key: Key): void {
     if (isDialKey(key)) return this.startDialing(key);
     if (key === 'redial' || key === 'soft1' || key === 'send') {
-      if (this.settings.lastDialed) this.startDialing(this.settings.lastDialed);
+      if (this.settings.lastDialed) this.placeCall(this.settings.lastDialed);
       else this.notice('No number to redial', () => this.enterIdle());
       return;
     }
@@ -221,7 +328,8 @@ export class Phone {
       if (this.digits.length >= MAX_DIAL) return;
       if (this.digits === '') this.hal.audio.tone?.([]); // first digit stops the dial tone
       this.digits += key;
-      return this.drawDialing();
+      this.drawDialing();
+      return this.applyDialPlan();
     }
     if (key === 'soft2' || key === 'left' || key === 'cancel') {
       this.digits = this.digits.slice(0, -1);
@@ -229,16 +337,61 @@ export class Phone {
       return this.drawDialing();
     }
     if (key === 'end' || key === 'soft4') return this.enterIdle();
-    if (key === 'send' || key === 'soft1' || key === 'ok') this.placeCall(this.digits);
+    if (key === 'send' || key === 'soft1' || key === 'ok' || key === 'redial') this.placeCall(key === 'redial' ? this.settings.lastDialed : this.digits);
+  }
+
+  /**
+   * Off-hook, the board's digit map decides when a number is complete: dial at once, or
+   * after the inter-digit timeout when a longer number is still possible.
+   */
+  private applyDialPlan(): void {
+    this.timers.cancel(this.interDigitTimer);
+    this.interDigitTimer = null;
+    if (!this.offHook || this.digitMap === null) return;
+    const verdict = this.digitMap.match(this.digits);
+    if (verdict === 'complete') return this.placeCall(this.digits);
+    if (verdict === 'none') return;
+    this.interDigitTimer = this.timers.after(this.board.dialPlan.interDigitTimeoutMs, () => {
+      this.interDigitTimer = null;
+      if (this.mode !== 'dialing' || this.digitMap === null) return;
+      if (this.digitMap.onTimeout(this.digits) === 'dial') this.placeCall(this.digits);
+      else this.notice('Invalid number', () => this.startDialing(''));
+    });
+  }
+
+  private callKey(key: Key): void {
+    const call = this.call;
+    if (call === null) return;
+    const ringingIn = call.direction === 'in' && call.state === 'ringing';
+    if (ringingIn) {
+      if (key === 'send' || key === 'soft1' || key === 'ok') call.answer();
+      else if (key === 'soft2') call.reject(603);
+      else if (key === 'end' || key === 'cancel') call.reject(486);
+      return;
+    }
+    if (key === 'end' || key === 'soft4') return call.hangup();
+    if (key === 'hold' || key === 'soft2') {
+      call.hold(!call.localHold);
+      return;
+    }
+    if (key === 'mute' || key === 'soft3') call.setMuted(!call.muted);
   }
 
   private placeCall(target: string): void {
+    this.timers.cancel(this.interDigitTimer);
+    this.interDigitTimer = null;
     if (target === '') return;
     this.settings.lastDialed = target;
     saveSettings(this.hal.storage, this.settings);
-    if (this.line === null || !this.line.dial(target)) {
-      this.notice('Cannot call: no line', () => (this.offHook ? this.startDialing('') : this.enterIdle()));
+    this.hal.audio.tone?.([]);
+    const call = this.ua?.activeCall === null ? this.ua.dial(target) : null;
+    if (call === null || call === undefined) {
+      this.notice(this.account ? 'Cannot call that number' : 'Cannot call: no account', () => (this.offHook ? this.startDialing('') : this.enterIdle()));
+      return;
     }
+    this.call = call;
+    this.mode = 'call';
+    this.drawCall();
   }
 
   private changeVolume(delta: number): void {
@@ -246,9 +399,8 @@ export class Phone {
     this.settings.volume = v;
     this.hal.audio.volume(v);
     saveSettings(this.hal.storage, this.settings);
-    const back = this.mode === 'dialing' ? () => this.drawDialing() : () => this.enterIdle();
     if (this.mode === 'idle' || this.mode === 'notice') {
-      this.notice('Volume ' + '#'.repeat(v) + '-'.repeat(10 - v), back);
+      this.notice('Volume ' + '#'.repeat(v) + '-'.repeat(10 - v), () => this.enterIdle());
     }
   }
 
@@ -260,9 +412,7 @@ export class Phone {
       return;
     }
     if (typeof command.dial === 'string') {
-      const target = command.dial.slice(0, MAX_DIAL);
-      this.startDialing(target);
-      this.placeCall(target);
+      this.placeCall(command.dial.slice(0, MAX_DIAL));
       return;
     }
     this.hal.system.emit({ event: 'error', where: 'control', message: `unknown command ${JSON.stringify(command).slice(0, 200)}` });

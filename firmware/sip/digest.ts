@@ -79,8 +79,9 @@ function rank(c: Credentials): number {
 
 /**
  * The challenge to answer among several (one per WWW-/Proxy-Authenticate line): usable Digest
- * only, the strongest algorithm winning, the first offered on a tie. RFC 8760 §2.4 has the
- * UAC take the topmost one it supports; preferring SHA-256 is the stricter local policy.
+ * only, the strongest algorithm winning, the first offered on a tie. RFC 8760 §2.4 says to use
+ * the topmost supported one "unless a local policy dictates otherwise": challenges are not
+ * integrity-protected, so honouring their order lets an on-path attacker downgrade to MD5 (§3).
  */
 export function pickChallenge(challenges: readonly Credentials[]): Credentials | null {
   let best: Credentials | null = null;

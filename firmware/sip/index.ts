@@ -38,4 +38,4 @@ export { ServerTransaction } from './transaction/server-transaction.ts';
 export type { ServerState } from './transaction/server-transaction.ts';
 export { DEFAULT_TIMERS } from './transaction/timers.ts';
 export type { TimerConfig } from './transaction/timers.ts';
-export * from './digest.ts';
+export { pickChallenge, pickChallenges, isStale, qopOptions, parseAlgorithm, buildAuthorization, computeResponse, verifyAuthorization, ha1, formatNc, parseNc, toHex, constantTimeEqual, NonceCounter, type DigestAlgorithm, type DigestHash, type Qop, type AlgorithmSpec, type Ha1Input, type ResponseInput, type AuthorizationInput, type VerifyInput } from './digest.ts';

@@ -30,14 +30,15 @@ export function parseMessage(data: string | Uint8Array, options: ParseOptions = 
       reason: 'Message Too Large',
     });
   }
-  let msg: SipMessage | undefined;
+  const holder: Partial = { msg: undefined };
   try {
-    msg = parseStructure(bin);
+    const msg = parseStructure(bin, holder);
     checkEssentials(msg);
     return msg;
   } catch (e) {
     if (e instanceof SipParseError) {
-      if (msg !== undefined) {
+      const msg = holder.msg;
+      if (msg !== undefined && e.partial === undefined) {
         e.partial = msg;
         if (msg.kind === 'response') e.status = 0; // nobody to answer a broken response
       }
@@ -48,7 +49,12 @@ export function parseMessage(data: string | Uint8Array, options: ParseOptions = 
   }
 }
 
-export function parseStructure(bin: string): SipMessage {
+/** The message as far as it got, so an error can still carry its headers (for the 400). */
+interface Partial {
+  msg: SipMessage | undefined;
+}
+
+function parseStructure(bin: string, holder: Partial = { msg: undefined }): SipMessage {
   let pos = 0;
   // Leading CRLFs before a start line are ignored (RFC 3261 §7.5).
   while (pos < bin.length && (bin.charCodeAt(pos) === 0x0d || bin.charCodeAt(pos) === 0x0a)) pos++;
@@ -56,13 +62,15 @@ export function parseStructure(bin: string): SipMessage {
   let eol = bin.indexOf('\n', pos);
   if (eol === -1) throw new SipParseError('unterminated', 'no end of start line');
   const startLine = bin.slice(pos, bin.charCodeAt(eol - 1) === 0x0d ? eol - 1 : eol);
-  const msg = parseStartLine(startLine);
+  const { msg, deferred } = parseStartLine(startLine);
+  holder.msg = msg;
   pos = eol + 1;
 
   const headers = msg.headers;
   const sectionStart = pos;
   let bodyStart = simpleHeaderSection(bin, pos, headers);
   if (bodyStart !== -1) {
+    if (deferred !== null) throw deferred;
     frameBody(msg, bin, bodyStart); // all ASCII: nothing to decode
     return msg;
   }
@@ -103,6 +111,7 @@ export function parseStructure(bin: string): SipMessage {
   if (bodyStart === -1) {
     throw new SipParseError('unterminated', 'header section not terminated by an empty line');
   }
+  if (deferred !== null) throw deferred;
   if (!isAscii(bin.slice(sectionStart, bodyStart))) {
     // Header text is UTF-8 (RFC 3261 §7.3.1: TEXT-UTF8); the body stays octets.
     for (const h of headers) h.value = decodeUtf8(h.value);
@@ -151,40 +160,46 @@ function headerLineError(bin: string, pos: number): SipParseError {
   return new SipParseError('header-syntax', `bad header name at octet ${pos}`);
 }
 
-export function parseStartLine(line: string): SipMessage {
-  if (line.length > 4 && line.slice(0, 4).toUpperCase() === 'SIP/') return parseStatusLine(line);
+/**
+ * Parses the start line. Errors in the Request-URI or version are returned as `deferred`:
+ * the headers are still read, so the error carries a message an element can answer.
+ */
+function parseStartLine(line: string): { msg: SipMessage; deferred: SipParseError | null } {
+  if (line.length > 4 && line.slice(0, 4).toUpperCase() === 'SIP/') return { msg: parseStatusLine(line), deferred: null };
   const sp1 = line.indexOf(' ');
   const sp2 = sp1 === -1 ? -1 : line.indexOf(' ', sp1 + 1);
-  if (sp1 <= 0 || sp2 === -1) throw new SipParseError('start-line', 'request line is not "Method SP Request-URI SP SIP-Version"');
-  const method = line.slice(0, sp1);
+  const method = sp1 <= 0 ? '' : line.slice(0, sp1);
+  if (!isTokenString(method) || sp2 === -1) {
+    throw new SipParseError('start-line', 'request line is not "Method SP Request-URI SP SIP-Version"');
+  }
   const uri = line.slice(sp1 + 1, sp2);
   const version = line.slice(sp2 + 1);
-  if (!isTokenString(method)) throw new SipParseError('method', 'method is not a token');
-  if (uri.length === 0) throw new SipParseError('start-line', 'extra space before Request-URI');
+  const msg = SipMessage.request(method, uri);
+  return { msg, deferred: requestLineError(msg, version) };
+}
+
+function requestLineError(msg: SipMessage, version: string): SipParseError | null {
+  if (msg.uri.length === 0) return new SipParseError('start-line', 'extra space before Request-URI');
   if (version.indexOf(' ') !== -1 || version.indexOf('\t') !== -1 || version.length === 0) {
-    throw new SipParseError('start-line', 'extra characters or whitespace after SIP-Version');
+    return new SipParseError('start-line', 'extra characters or whitespace after SIP-Version');
   }
   if (version.toUpperCase() !== 'SIP/2.0') {
     if (/^SIP\/\d+\.\d+$/i.test(version)) {
-      throw new SipParseError('version', `unsupported version ${version}`, {
-        status: 505,
-        reason: 'Version Not Supported',
-      });
+      return new SipParseError('version', `unsupported version ${version}`, { status: 505, reason: 'Version Not Supported' });
     }
-    throw new SipParseError('start-line', 'bad SIP-Version');
+    return new SipParseError('start-line', 'bad SIP-Version');
   }
-  const msg = SipMessage.request(method, uri);
   let ruri;
   try {
     ruri = msg.requestUri();
   } catch (e) {
-    throw new SipParseError('request-uri', `bad Request-URI: ${(e as Error).message}`, { reason: 'Bad Request-URI' });
+    return new SipParseError('request-uri', `bad Request-URI: ${(e as Error).message}`, { reason: 'Bad Request-URI' });
   }
   if (isSipUri(ruri) && ruri.headers.length) {
     // Headers are not allowed in a Request-URI (RFC 3261 §19.1.1, RFC 4475 §3.1.2.11).
-    throw new SipParseError('request-uri', 'Request-URI must not contain headers', { reason: 'Bad Request-URI' });
+    return new SipParseError('request-uri', 'Request-URI must not contain headers', { reason: 'Bad Request-URI' });
   }
-  return msg;
+  return null;
 }
 
 function parseStatusLine(line: string): SipMessage {
@@ -207,7 +222,7 @@ function parseStatusLine(line: string): SipMessage {
 }
 
 /** Sets the body by Content-Length; without one, a datagram's body is the rest of it. */
-export function frameBody(msg: SipMessage, bin: string, bodyStart: number): void {
+function frameBody(msg: SipMessage, bin: string, bodyStart: number): void {
   const available = bin.length - bodyStart;
   let declared = -1;
   for (const h of msg.headers) {
@@ -242,7 +257,7 @@ export function frameBody(msg: SipMessage, bin: string, bodyStart: number): void
 }
 
 /** Parses the headers every element needs, so a message that gets past here is usable. */
-export function checkEssentials(msg: SipMessage): void {
+function checkEssentials(msg: SipMessage): void {
   const cseq = msg.cseq();
   msg.vias();
   msg.from();

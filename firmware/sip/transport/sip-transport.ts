@@ -260,16 +260,18 @@ export class SipTransport implements Transport {
   private answerBadRequest(e: SipParseError, source: Peer): void {
     const req = e.partial;
     if (e.status === 0 || req === undefined || req.kind !== 'request' || req.method === 'ACK') return;
-    let res: SipMessage;
+    if (req.get('Via') === undefined || req.get('CSeq') === undefined) return;
+    const res = createResponse(req, e.status, e.reason);
+    let viaParses = true;
     try {
-      if (req.get('Via') === undefined || req.get('CSeq') === undefined) return;
-      req.vias(); // the Via must parse for the response to find its way
-      res = createResponse(req, e.status, e.reason);
       stampVia(res, source);
     } catch {
-      return;
+      viaParses = false;
     }
-    this.sendResponse(res, source);
+    // A Via too broken to route by (RFC 4475 §3.1.2.1): answer where the datagram came from.
+    if (viaParses) this.sendResponse(res, source);
+    else if (source.transport === 'udp') this.send(res, source);
+    else this.sendBytes(serializeMessage(res), source);
   }
 }
 

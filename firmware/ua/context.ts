@@ -1,0 +1,63 @@
+// What the user-agent parts share: the stack, the HAL, timers, identity helpers.
+
+import type { AccountConfig, Hal } from '../../hal/contract.ts';
+import type { Timers } from '../app/timers.ts';
+import type { SipUri } from '../sip/index.ts';
+import { parseUri, isSipUri } from '../sip/index.ts';
+import type { PhoneSipStack } from './sip-stack.ts';
+
+export interface UaContext {
+  hal: Hal;
+  timers: Timers;
+  stack: PhoneSipStack;
+  /** Control/diagnostic events (registered, call_state, ...). */
+  emit(event: { event: string; [k: string]: unknown }): void;
+  userAgent: string;
+}
+
+/** An account as the UA uses it: the AOR parsed, the registrar split. */
+export interface Account {
+  config: AccountConfig;
+  aor: SipUri;
+  user: string;
+  domain: string;
+  /** Where REGISTERs (and, as the outbound proxy, everything else) go: host and port or null. */
+  registrarHost: string;
+  registrarPort: number | null;
+  password: string;
+  displayName: string | null;
+}
+
+export function toAccount(config: AccountConfig): Account | null {
+  let aor;
+  try {
+    aor = parseUri(config.uri);
+  } catch {
+    return null;
+  }
+  if (!isSipUri(aor) || aor.user === null) return null;
+  let host = aor.host;
+  let port = aor.port;
+  if (config.registrar !== undefined && config.registrar !== '') {
+    const m = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(config.registrar);
+    if (m !== null) {
+      host = m[1]!;
+      port = m[2] !== undefined ? Number(m[2]) : null;
+    }
+  }
+  return {
+    config,
+    aor,
+    user: aor.user,
+    domain: aor.host,
+    registrarHost: host,
+    registrarPort: port,
+    password: config.password,
+    displayName: config.displayName ?? null,
+  };
+}
+
+/** "sip:alice@lab.example" without params, for To/From. */
+export function aorText(a: Account): string {
+  return `${a.aor.scheme}:${a.user}@${a.domain}${a.aor.port !== null ? ':' + a.aor.port : ''}`;
+}

@@ -1,0 +1,19 @@
+// application/simple-message-summary bodies (RFC 3842 §5.2): whether messages wait, and
+// how many voice messages are new and old.
+
+export interface MessageSummary {
+  waiting: boolean;
+  newVoice: number;
+  oldVoice: number;
+}
+
+export function parseMessageSummary(body: string): MessageSummary | null {
+  const waiting = /^\s*Messages-Waiting\s*:\s*(yes|no)\s*$/im.exec(body);
+  if (waiting === null) return null;
+  const voice = /^\s*Voice-Message\s*:\s*(\d{1,6})\s*\/\s*(\d{1,6})/im.exec(body);
+  return {
+    waiting: waiting[1]!.toLowerCase() === 'yes',
+    newVoice: voice ? Number(voice[1]) : 0,
+    oldVoice: voice ? Number(voice[2]) : 0,
+  };
+}

@@ -1,0 +1,238 @@
+// Keeps one account registered (RFC 3261 §10.2): REGISTER on start, digest on challenge,
+// refresh before the granted expiry, Min-Expires on 423, failover across the registrar's
+// servers, back-off after failures, a corrected Contact when the registrar sees us behind
+// NAT (received/rport), and Expires: 0 on shutdown.
+
+import { SipMessage, uriEquals, parseUri } from '../sip/index.ts';
+import type { ClientTransaction, Peer, TransportName } from '../sip/index.ts';
+import { Authenticator } from './authenticator.ts';
+import { aorText } from './context.ts';
+import type { Account, UaContext } from './context.ts';
+import { prepareFailover, prepareRetry } from './request-retry.ts';
+import type { HalDnsResolver } from './dns-resolver.ts';
+import { resolveTargets } from './targets.ts';
+
+export type RegistrationState = 'idle' | 'registering' | 'registered' | 'failed' | 'unregistered';
+
+const DEFAULT_EXPIRES = 3600;
+const FIRST_BACKOFF_S = 15;
+const MAX_BACKOFF_S = 600;
+const MAX_AUTH_ROUNDS = 3;
+
+export class Registration {
+  state: RegistrationState = 'idle';
+  /** Seconds the registrar granted, while registered. */
+  granted = 0;
+  lastStatus = 0;
+  lastReason = '';
+  private readonly callId: string;
+  private readonly fromTag: string;
+  private cseq = 0;
+  private requested: number;
+  private targets: Peer[] = [];
+  private targetIndex = 0;
+  private refreshTimer: number | null = null;
+  private tx: ClientTransaction | null = null;
+  private backoffS = FIRST_BACKOFF_S;
+  private authRounds = 0;
+  private publicAddress: { address: string; port: number } | null = null;
+  private readonly auth: Authenticator;
+  private stopped = false;
+
+  constructor(
+    private readonly ctx: UaContext,
+    readonly account: Account,
+    private readonly resolver: HalDnsResolver,
+    private readonly transport: TransportName,
+    private readonly onChange: (r: Registration) => void,
+  ) {
+    this.callId = `${ctx.stack.random(10)}@${ctx.stack.localAddress()}`;
+    this.fromTag = ctx.stack.random(6);
+    this.requested = account.config.expires ?? DEFAULT_EXPIRES;
+    this.auth = new Authenticator(ctx.hal);
+  }
+
+  /** Our Contact URI: the public address once the registrar told us about NAT. */
+  contactUri(): string {
+    const addr = this.publicAddress?.address ?? this.ctx.stack.localAddress();
+    const port = this.publicAddress?.port ?? this.ctx.stack.port;
+    const host = addr.indexOf(':') !== -1 ? `[${addr}]` : addr;
+    return `sip:${this.account.user}@${host}:${port}${this.transport === 'tcp' ? ';transport=tcp' : ''}`;
+  }
+
+  /** Where other requests of this account go (the registrar doubles as outbound proxy). */
+  outboundTarget(): Peer | null {
+    return this.targets[this.targetIndex] ?? null;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.clearRefresh();
+    this.setState('registering');
+    const a = this.account;
+    resolveTargets(this.resolver, a.registrarHost, a.registrarPort, null, [this.transport], (targets, error) => {
+      if (this.stopped) return;
+      if (targets.length === 0) return this.fail(0, `cannot find the registrar (${error ?? 'no address'})`);
+      this.targets = targets;
+      this.targetIndex = 0;
+      this.send(this.build(this.requested));
+    });
+  }
+
+  /** Stops refreshing; with `unregister`, removes our binding first (shutdown). */
+  stop(unregister: boolean): void {
+    this.stopped = true;
+    this.clearRefresh();
+    this.tx?.terminate();
+    this.tx = null;
+    if (unregister && this.state === 'registered') {
+      const req = this.build(0);
+      const target = this.outboundTarget();
+      if (target !== null) this.ctx.stack.layer.request(req, target, { onFinal: () => {} });
+      this.setState('unregistered');
+    }
+  }
+
+  /** The network came back, or the user asked: register again now. */
+  restart(): void {
+    this.backoffS = FIRST_BACKOFF_S;
+    this.start();
+  }
+
+  private build(expires: number): SipMessage {
+    const a = this.account;
+    const aor = aorText(a);
+    const host = a.registrarPort !== null ? `${a.registrarHost}:${a.registrarPort}` : a.registrarHost;
+    const req = SipMessage.request('REGISTER', `sip:${host}`);
+    req.add('Max-Forwards', '70');
+    req.add('To', `<${aor}>`);
+    req.add('From', `<${aor}>;tag=${this.fromTag}`);
+    req.add('Call-ID', this.callId);
+    req.add('CSeq', `${++this.cseq} REGISTER`);
+    req.add('Contact', `<${this.contactUri()}>`);
+    req.add('Expires', String(expires));
+    req.add('Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, PRACK, UPDATE, INFO');
+    req.add('Supported', '100rel, path');
+    req.add('User-Agent', this.ctx.userAgent);
+    return req;
+  }
+
+  private send(req: SipMessage): void {
+    const target = this.outboundTarget();
+    if (target === null) return this.fail(0, 'no registrar address');
+    const expires = Number(req.get('Expires'));
+    this.tx = this.ctx.stack.layer.request(req, target, {
+      onFinal: (res) => this.onResponse(req, res, expires),
+      onTimeout: () => this.failover(req, 408, 'Request Timeout'),
+      onTransportError: () => this.failover(req, 503, 'Transport Error'),
+    });
+    if (this.tx === null) this.fail(503, 'too many transactions');
+  }
+
+  private onResponse(req: SipMessage, res: SipMessage, expires: number): void {
+    this.tx = null;
+    if (this.stopped) return;
+    const code = res.status;
+    if (code >= 200 && code < 300) return this.registered(res, expires);
+    if ((code === 401 || code === 407) && this.authRounds < MAX_AUTH_ROUNDS) {
+      this.authRounds++;
+      if (this.auth.authorize(req, res, this.account.user, this.account.password)) {
+        prepareRetry(req, ++this.cseq);
+        return this.send(req);
+      }
+    }
+    if (code === 423) {
+      const min = res.minExpires();
+      if (min !== undefined && min > expires && min <= 86400) {
+        this.requested = min;
+        prepareRetry(req, ++this.cseq);
+        req.set('Expires', String(min));
+        return this.send(req);
+      }
+    }
+    if (code >= 500) return this.failover(req, code, res.reason, res.retryAfter());
+    this.fail(code, res.reason);
+  }
+
+  private registered(res: SipMessage, requested: number): void {
+    this.authRounds = 0;
+    this.backoffS = FIRST_BACKOFF_S;
+    if (requested === 0) {
+      this.setState('unregistered');
+      return;
+    }
+    // NAT: the registrar saw a different address than we wrote (RFC 3581); register that.
+    const top = res.topVia();
+    if (top && top.received !== null && typeof top.rport === 'number') {
+      const seen = { address: top.received, port: top.rport };
+      const current = this.publicAddress ?? { address: this.ctx.stack.localAddress(), port: this.ctx.stack.port };
+      if (seen.address !== current.address || seen.port !== current.port) {
+        this.publicAddress = seen;
+        this.ctx.hal.system.log('info', `registrar sees us at ${seen.address}:${seen.port}; updating Contact`);
+        this.send(this.build(this.requested));
+        return;
+      }
+    }
+    let granted = requested;
+    try {
+      const mine = parseUri(this.contactUri());
+      const ours = res.contacts().find((c) => uriEquals(c.uri, mine));
+      if (ours && ours.expires !== null) granted = ours.expires;
+      else if (res.expires() !== undefined) granted = res.expires()!;
+    } catch {
+      granted = requested;
+    }
+    this.granted = granted;
+    this.lastStatus = res.status;
+    this.lastReason = res.reason;
+    this.setState('registered');
+    this.ctx.emit({ event: 'registered', aor: aorText(this.account), contact: this.contactUri(), expires: granted });
+    // Refresh well before expiry: at 85%, but never later than 30 s before it.
+    const refreshS = Math.max(1, Math.min(granted * 0.85, granted - 30));
+    this.clearRefresh();
+    this.refreshTimer = this.ctx.timers.after(refreshS * 1000, () => {
+      this.refreshTimer = null;
+      this.setState('registering');
+      this.send(this.build(this.requested));
+    });
+  }
+
+  /** Tries the next server of the registrar's set; when none is left, fails with back-off. */
+  private failover(req: SipMessage, code: number, reason: string, retryAfter?: number): void {
+    this.tx = null;
+    if (this.stopped) return;
+    if (this.targetIndex + 1 < this.targets.length) {
+      this.targetIndex++;
+      prepareFailover(req);
+      return this.send(req);
+    }
+    this.targetIndex = 0;
+    this.fail(code, reason, retryAfter);
+  }
+
+  private fail(code: number, reason: string, retryAfter?: number): void {
+    this.lastStatus = code;
+    this.lastReason = reason;
+    this.granted = 0;
+    this.setState('failed');
+    this.ctx.emit({ event: 'registration_failed', aor: aorText(this.account), status: code, reason });
+    const wait = retryAfter !== undefined && retryAfter > 0 ? Math.min(retryAfter, MAX_BACKOFF_S) : this.backoffS;
+    this.backoffS = Math.min(this.backoffS * 2, MAX_BACKOFF_S);
+    this.authRounds = 0;
+    this.clearRefresh();
+    this.refreshTimer = this.ctx.timers.after(wait * 1000, () => {
+      this.refreshTimer = null;
+      this.start();
+    });
+  }
+
+  private clearRefresh(): void {
+    this.ctx.timers.cancel(this.refreshTimer);
+    this.refreshTimer = null;
+  }
+
+  private setState(s: RegistrationState): void {
+    this.state = s;
+    this.onChange(this);
+  }
+}

@@ -1,0 +1,86 @@
+// The phone's SIP stack on the HAL: transport + transaction layer, a SipClock over HAL
+// timers, and random identifiers (branches, tags, Call-IDs) from the HAL's random bytes.
+
+import type { Hal, HalEvent } from '../../hal/contract.ts';
+import { SipTransport, TransactionLayer } from '../sip/index.ts';
+import type { SipClock, TransactionUser } from '../sip/index.ts';
+import { toHex } from '../sip/digest.ts';
+import type { Timers } from '../app/timers.ts';
+
+export class HalSipClock implements SipClock {
+  constructor(
+    private readonly hal: Hal,
+    private readonly timers: Timers,
+  ) {}
+
+  now(): number {
+    return this.hal.clock.monotonic();
+  }
+
+  setTimer(ms: number, fn: () => void): number {
+    return this.timers.after(ms, fn);
+  }
+
+  clearTimer(handle: number): void {
+    this.timers.cancel(handle);
+  }
+}
+
+export interface StackOptions {
+  port: number;
+  tcp: boolean;
+}
+
+export class PhoneSipStack {
+  readonly clock: HalSipClock;
+  readonly transport: SipTransport;
+  readonly layer: TransactionLayer;
+
+  constructor(
+    private readonly hal: Hal,
+    timers: Timers,
+    options: StackOptions,
+    tu: TransactionUser,
+    onReady: (port: number) => void,
+    onError: (message: string) => void,
+  ) {
+    this.clock = new HalSipClock(hal, timers);
+    this.transport = new SipTransport(hal.net, { port: options.port, tcp: options.tcp, localAddress: () => this.localAddress() }, {
+      onMessage: (msg, source) => this.layer.receive(msg, source),
+      onReady,
+      onError,
+      onConnectionFailed: (peer) => this.layer.connectionFailed(peer),
+    });
+    this.layer = new TransactionLayer(this.transport, this.clock, tu, {
+      random: () => this.random(8),
+      maxTransactions: 256, // a phone, not a server: bounded under a flood
+      tryingDelayMs: 200,
+    });
+  }
+
+  start(): void {
+    this.transport.start();
+  }
+
+  stop(): void {
+    this.layer.shutdown();
+    this.transport.stop();
+  }
+
+  handleEvent(ev: HalEvent): boolean {
+    return this.transport.handleEvent(ev);
+  }
+
+  get port(): number {
+    return this.transport.port;
+  }
+
+  localAddress(): string {
+    return this.hal.net.localAddress() ?? '127.0.0.1';
+  }
+
+  /** Random lower-case hex of `bytes` octets. */
+  random(bytes: number): string {
+    return toHex(this.hal.crypto.randomBytes(bytes));
+  }
+}

@@ -1,0 +1,253 @@
+// The phone's SIP user agent core (RFC 3261 §8): the transaction user that owns the
+// registrations, calls and message-waiting subscription, and answers everything else.
+
+import type { BoardInfo } from '../../hal/contract.ts';
+import { createResponse, isSipUri, isIpv4, isIpv6, parseUri } from '../sip/index.ts';
+import type { Peer, ServerTransaction, SipMessage, SipUri, TransactionUser, TransportName } from '../sip/index.ts';
+import { Call } from './call.ts';
+import type { CallHost } from './call.ts';
+import { aorText, toAccount } from './context.ts';
+import type { Account, UaContext } from './context.ts';
+import { HalDnsResolver } from './dns-resolver.ts';
+import { MediaSession, codecsFor } from './media-session.ts';
+import type { MessageSummary } from './message-summary.ts';
+import { MessageWaiting } from './mwi.ts';
+import { Registration } from './registration.ts';
+import { resolveTargets } from './targets.ts';
+
+export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, PRACK, UPDATE, INFO';
+const SUPPORTED = ['100rel'];
+
+export interface UaListener {
+  registration(r: Registration): void;
+  call(call: Call): void;
+  incoming(call: Call): void;
+  messageWaiting(s: MessageSummary): void;
+}
+
+export class UserAgent implements TransactionUser {
+  readonly registrations: Registration[] = [];
+  readonly calls: Call[] = [];
+  readonly resolver: HalDnsResolver;
+  mwi: MessageWaiting | null = null;
+  /** What to do with a second incoming call: 486 Busy Here (call waiting comes later). */
+  busyAction: 'reject' = 'reject';
+  private rtpPort = 16384;
+  private readonly transport: TransportName;
+
+  constructor(
+    private readonly ctx: UaContext,
+    private readonly board: BoardInfo,
+    private readonly listener: UaListener,
+  ) {
+    this.resolver = new HalDnsResolver(ctx.hal.net, ctx.timers);
+    this.transport = board.sip.transport;
+  }
+
+  /** Registers every provisioned account (auto-register on boot). */
+  start(): void {
+    for (const config of this.board.accounts.slice(0, this.board.maxAccounts)) {
+      const account = toAccount(config);
+      if (account === null) {
+        this.ctx.emit({ event: 'registration_failed', aor: config.uri, status: 0, reason: 'bad account URI' });
+        continue;
+      }
+      const reg = new Registration(this.ctx, account, this.resolver, this.transport, (r) => {
+        this.listener.registration(r);
+        if (r.state === 'registered' && r === this.registrations[0] && this.mwi === null) this.startMwi(r);
+      });
+      this.registrations.push(reg);
+      reg.start();
+    }
+  }
+
+  /** Shutdown: hang up, unregister. */
+  stop(): void {
+    for (const c of this.calls) c.hangup();
+    for (const r of this.registrations) r.stop(true);
+    this.mwi?.stop();
+  }
+
+  /** The network came back: register again. */
+  networkUp(): void {
+    for (const r of this.registrations) r.restart();
+  }
+
+  get primary(): Registration | null {
+    return this.registrations[0] ?? null;
+  }
+
+  get activeCall(): Call | null {
+    return this.calls.find((c) => c.state !== 'ended') ?? null;
+  }
+
+  /** Places a call to digits ("2002"), user@host or a SIP URI. */
+  dial(target: string): Call | null {
+    const uri = this.targetUri(target);
+    if (uri === null) return null;
+    const account = this.primary?.account ?? null;
+    const from = account !== null ? fromHeader(account) : `<sip:quip@${this.ctx.stack.localAddress()}>`;
+    const call = Call.dial(this.callHost(), uri.uri, uri.text, from, this.newMedia());
+    this.track(call);
+    return call;
+  }
+
+  // ---- TransactionUser ------------------------------------------------------------------
+
+  onRequest(req: SipMessage, tx: ServerTransaction, source: Peer): void {
+    const unsupported = this.unsupported(req);
+    if (unsupported.length > 0) {
+      const res = createResponse(req, 420);
+      res.add('Unsupported', unsupported.join(', '));
+      tx.respond(res);
+      return;
+    }
+    const toTag = req.to()?.tag;
+    if (toTag) {
+      const call = this.calls.find((c) => c.dialog !== null && c.callId === req.callId() && c.dialog.localTag === toTag && c.state !== 'ended');
+      if (call) return call.handleRequest(req, tx);
+      if (req.method === 'NOTIFY' && this.mwi !== null && req.callId() === this.mwi.callId) return this.mwi.notify(req, tx);
+      tx.respond(createResponse(req, 481));
+      return;
+    }
+    switch (req.method) {
+      case 'INVITE':
+        return this.incoming(req, tx);
+      case 'OPTIONS': {
+        const res = createResponse(req, 200, undefined, this.ctx.stack.random(6));
+        res.add('Allow', ALLOW);
+        res.add('Accept', 'application/sdp');
+        res.add('Supported', SUPPORTED.join(', '));
+        tx.respond(res);
+        return;
+      }
+      case 'NOTIFY':
+        if (req.event()?.event === 'message-summary') return this.notifyMwi(req, tx);
+        tx.respond(createResponse(req, 489, 'Bad Event'));
+        return;
+      case 'BYE':
+      case 'PRACK':
+      case 'UPDATE':
+      case 'INFO':
+        tx.respond(createResponse(req, 481));
+        return;
+      default: {
+        const res = createResponse(req, 405);
+        res.add('Allow', ALLOW);
+        tx.respond(res);
+      }
+    }
+    void source;
+  }
+
+  onAck(ack: SipMessage): void {
+    const call = this.calls.find((c) => c.callId === ack.callId() && c.direction === 'in');
+    call?.acked(ack);
+  }
+
+  onCancel(invite: ServerTransaction): void {
+    const call = this.calls.find((c) => c.callId === invite.request.callId() && c.state === 'ringing');
+    call?.cancelled();
+  }
+
+  // ---- internals ------------------------------------------------------------------------
+
+  private incoming(req: SipMessage, tx: ServerTransaction): void {
+    if (this.activeCall !== null) {
+      tx.respond(createResponse(req, 486, undefined, this.ctx.stack.random(6)));
+      return;
+    }
+    const call = Call.incoming(this.callHost(), req, tx, this.newMedia());
+    if (call.state === 'ended') return;
+    this.track(call);
+    this.listener.incoming(call);
+  }
+
+  private notifyMwi(req: SipMessage, tx: ServerTransaction): void {
+    if (this.mwi !== null) return this.mwi.notify(req, tx);
+    tx.respond(createResponse(req, 200));
+  }
+
+  private startMwi(reg: Registration): void {
+    this.mwi = new MessageWaiting(this.ctx, reg.account, () => reg.contactUri(), () => reg.outboundTarget(), (s) => this.listener.messageWaiting(s));
+    this.mwi.subscribe();
+  }
+
+  private unsupported(req: SipMessage): string[] {
+    let required: string[];
+    try {
+      required = req.require();
+    } catch {
+      return [];
+    }
+    return required.filter((r) => SUPPORTED.indexOf(r) === -1);
+  }
+
+  private track(call: Call): void {
+    this.calls.push(call);
+    // Keep the table small: forget ended calls beyond the last few.
+    while (this.calls.length > 8) {
+      const i = this.calls.findIndex((c) => c.state === 'ended');
+      if (i === -1) break;
+      this.calls.splice(i, 1);
+    }
+  }
+
+  private newMedia(): MediaSession {
+    const port = this.rtpPort;
+    this.rtpPort = this.rtpPort >= 32766 ? 16384 : this.rtpPort + 2;
+    const sessionId = String(Math.floor(this.ctx.hal.clock.now() / 1000));
+    return new MediaSession(codecsFor(this.board.codecs), this.ctx.stack.localAddress(), port, sessionId);
+  }
+
+  /** Digits → sip:digits@domain; user@host → sip:user@host; a SIP URI as is. */
+  targetUri(target: string): { uri: SipUri; text: string } | null {
+    const t = target.trim();
+    let text: string;
+    if (/^sips?:/i.test(t)) text = t;
+    else if (t.indexOf('@') !== -1) text = `sip:${t}`;
+    else {
+      const account = this.primary?.account;
+      if (account === undefined) return null;
+      const user = t.replace(/#/g, '%23'); // '#' is not allowed in a SIP URI user part
+      text = `sip:${user}@${account.domain}${account.aor.port !== null ? ':' + account.aor.port : ''}`;
+    }
+    try {
+      const uri = parseUri(text);
+      return isSipUri(uri) ? { uri, text } : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private callHost(): CallHost {
+    return {
+      ctx: this.ctx,
+      contact: () => this.primary?.contactUri() ?? `sip:quip@${this.ctx.stack.localAddress()}:${this.ctx.stack.port}`,
+      route: (uri, direct, cb) => this.route(uri, direct, cb),
+      credentials: () => {
+        const a = this.primary?.account;
+        return a ? { username: a.user, password: a.password } : null;
+      },
+      allow: ALLOW,
+      supported: SUPPORTED.join(', '),
+      changed: (call) => this.listener.call(call),
+    };
+  }
+
+  /** Initial requests go through the registrar (our outbound proxy); others to the URI's host. */
+  private route(uri: SipUri, direct: boolean, cb: (peer: Peer | null) => void): void {
+    const outbound = direct ? null : this.primary?.outboundTarget() ?? null;
+    if (outbound !== null) return cb(outbound);
+    const host = uri.host.startsWith('[') ? uri.host.slice(1, -1) : uri.host;
+    const param = uri.params.get('transport');
+    const transport: TransportName | null = param === 'tcp' ? 'tcp' : param === 'udp' ? 'udp' : null;
+    if (isIpv4(host) || isIpv6(host)) return cb({ transport: transport ?? 'udp', address: host, port: uri.port ?? 5060 });
+    resolveTargets(this.resolver, host, uri.port, transport, [this.transport, this.transport === 'udp' ? 'tcp' : 'udp'], (targets) => cb(targets[0] ?? null));
+  }
+}
+
+function fromHeader(a: Account): string {
+  const aor = aorText(a);
+  return a.displayName ? `"${a.displayName.replace(/(["\\])/g, '\\$1')}" <${aor}>` : `<${aor}>`;
+}
