@@ -217,8 +217,10 @@ export interface Firmware {
 // Inside QuickJS the HAL is one native function and one entry point, so a C host needs
 // no object bindings: the host defines `__hal(op, a, b, c, d)` and calls
 // `quipFirmware.event(type, a, b, c, d)`. Arguments and results are strings, numbers, booleans or
-// null; the fields marked ':json' travel as JSON text. firmware/hal-binding.ts and
-// hal/emulator/vm-bridge.ts turn these tables into the typed interfaces above.
+// null; the fields marked ':json' travel as JSON text, and octets (packets, PCM, random
+// bytes; ':bin' fields, BINARY_ARGS, 'bin' results) as ArrayBuffers, since a C string stops
+// at the first NUL byte. firmware/hal-binding.ts and hal/emulator/vm-bridge.ts turn these
+// tables into the typed interfaces above.
 
 /** Host functions: "group.name" → how the result travels ('' plain, 'json' JSON text, 'void'). */
 export const HOST_CALLS = {
@@ -252,7 +254,7 @@ export const HOST_CALLS = {
   'clock.monotonic': '',
   'clock.setTimer': '',
   'clock.clearTimer': 'void',
-  'crypto.randomBytes': '',
+  'crypto.randomBytes': 'bin',
   'crypto.md5': '',
   'crypto.sha256': '',
   'system.board': 'json',
@@ -263,22 +265,31 @@ export const HOST_CALLS = {
 
 export type HostCall = keyof typeof HOST_CALLS;
 
+/** The argument (by position) of these calls that carries octets, passed as an ArrayBuffer. */
+export const BINARY_ARGS: Partial<Record<HostCall, number>> = {
+  'net.udpSend': 1,
+  'net.tcpWrite': 1,
+  'audio.play': 0,
+  'crypto.md5': 0,
+  'crypto.sha256': 0,
+};
+
 /** Event fields in the order they are passed to quipFirmware.event(type, ...). */
 export const EVENT_FIELDS: { [T in HalEvent['type']]: readonly string[] } = {
   key: ['key', 'down'],
   timer: ['id'],
   udp_bound: ['socket', 'port'],
   udp_error: ['socket', 'error'],
-  udp: ['socket', 'data', 'address', 'port'],
+  udp: ['socket', 'data:bin', 'address', 'port'],
   tcp_listening: ['listener', 'port'],
   tcp_listen_error: ['listener', 'error'],
   tcp_connected: ['conn', 'localAddress', 'localPort'],
   tcp_accepted: ['listener', 'conn', 'address', 'port'],
-  tcp_data: ['conn', 'data'],
+  tcp_data: ['conn', 'data:bin'],
   tcp_closed: ['conn', 'error'],
   dns: ['query', 'records:json', 'error'],
   link: ['up', 'address'],
-  audio_frame: ['pcm'],
+  audio_frame: ['pcm:bin'],
   shutdown: [],
   control: ['command:json'],
 };

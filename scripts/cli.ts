@@ -5,10 +5,11 @@ import { parseCommand } from './parse.ts';
 import { benchCommand } from './bench.ts';
 import { demoCommand } from './demo.ts';
 import { emulateCommand } from './emulate.ts';
+import { startCommand } from './start.ts';
 import { buildCommand } from './build.ts';
 import { labCommand } from './lab.ts';
 
-const commands: Command[] = [parseCommand, benchCommand, demoCommand, buildCommand, emulateCommand, labCommand];
+const commands: Command[] = [parseCommand, benchCommand, demoCommand, buildCommand, emulateCommand, startCommand, labCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import type { Command } from './command.ts';
 import { usageError } from './command.ts';
 import { DEFAULT_DOMAIN, startLabServer } from '../server/lab-server.ts';
-import type { LabMode, LabServer } from '../server/lab-server.ts';
+import type { LabServer } from '../server/lab-server.ts';
 import { UsersFileError, defaultUsers, loadUsers } from '../server/users.ts';
 import type { UserDirectory } from '../server/users.ts';
 

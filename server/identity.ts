@@ -66,11 +66,6 @@ export class LocalIdentity {
     const host = this.address.indexOf(':') !== -1 ? `[${this.address}]` : this.address;
     return `<sip:${host}:${this.port}${transport === 'tcp' ? ';transport=tcp' : ''};lr>`;
   }
-
-  /** Every address a banner should show. */
-  listenAddresses(): string[] {
-    return [...this.hosts].filter((h) => /^[0-9.]+$/.test(h));
-  }
 }
 
 function normalHost(host: string): string {

@@ -1,6 +1,7 @@
 // The lab SIP server: registrar, forking proxy and redirect server on the firmware's own
 // transport and transaction layer (startNodeSipStack), so the phone and its lab share code.
 
+import { Voicemail } from './voicemail.ts';
 import { randomBytes } from 'node:crypto';
 import type { SipClock, TimerConfig, TransactionUser } from '../firmware/sip/index.ts';
 import { DigestAuth } from './auth.ts';
@@ -85,9 +86,13 @@ export interface LabServer {
   readonly mode: LabMode;
   readonly tcp: boolean;
   readonly location: LocationService;
+  /** Outstanding digest nonces (bounded by limits.maxNonces). */
+  readonly nonces: NonceStore;
   readonly identity: LocalIdentity;
   readonly stack: NodeSipStack;
   readonly proxy: StatefulProxy;
+  /** The message-summary notifier: setMessages(user, new, old) lights phones' message LEDs. */
+  readonly voicemail: Voicemail;
   /** Stops the sockets and timers and saves the registrations. */
   close(): void;
 }
@@ -150,8 +155,9 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
   const proxy = new StatefulProxy({
     layer: stack.layer, transport: stack.transport, clock, identity, timerCMs: limits.timerCMs, cancelGuardMs: 64 * t1, random,
   });
+  const voicemail = new Voicemail(stack.layer, clock, identity, random);
   router = new LabRouter({
-    env, layer: stack.layer, transport: stack.transport, identity, users: o.users, location, auth, proxy, mode,
+    env, layer: stack.layer, transport: stack.transport, identity, users: o.users, location, auth, proxy, mode, voicemail,
     expires: { minExpires: limits.minExpires, maxExpires: limits.maxExpires, defaultExpires: limits.defaultExpires },
   });
 
@@ -174,13 +180,16 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
     mode,
     tcp: o.tcp === true,
     location,
+    nonces,
     identity,
     stack,
     proxy,
+    voicemail,
     close() {
       if (closed) return;
       closed = true;
       clock.clearTimer(sweep);
+      voicemail.close();
       stack.close();
       const saved = location.close();
       if (!saved.ok) log(`warning: saving registrations: ${saved.error}`);

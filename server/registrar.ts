@@ -54,7 +54,7 @@ export function handleRegister(d: RegistrarDeps, ex: Exchange): void {
   }
 
   const changes = contactChanges(req.contactIsWildcard(), req.contacts(), req.expires(), d.expires);
-  if (typeof changes === 'string') {
+  if (typeof changes === 'string' && changes !== '*') {
     ex.reply(400, changes);
     return;
   }

@@ -20,6 +20,7 @@ import { handleRegister } from './registrar.ts';
 import type { ExpiresPolicy } from './registrar.ts';
 import { forwardStateless, forwardStrayResponse, stripOurRoutes, undoStrictRouting } from './routing.ts';
 import type { LabUser, UserDirectory } from './users.ts';
+import type { Voicemail } from './voicemail.ts';
 
 export type LabMode = 'proxy' | 'redirect';
 
@@ -43,6 +44,7 @@ export interface RouterDeps {
   proxy: StatefulProxy;
   mode: LabMode;
   expires: ExpiresPolicy;
+  voicemail: Voicemail;
 }
 
 export class LabRouter implements TransactionUser {
@@ -85,6 +87,10 @@ export class LabRouter implements TransactionUser {
     }
     undoStrictRouting(req, id);
     stripOurRoutes(req, id);
+    if (this.d.voicemail.owns(req)) {
+      const sub = this.d.users.resolve(req.to()!.uri, (h) => this.d.identity.servesHost(h));
+      if (sub !== undefined) return this.d.voicemail.subscribe(ex, sub.user, ex.source);
+    }
     const inDialog = req.to()?.tag != null;
     const routes = req.routes();
     if (routes.length > 0) {
@@ -131,6 +137,10 @@ export class LabRouter implements TransactionUser {
     const user = this.d.users.resolve(ruri, (h) => this.d.identity.servesHost(h));
     if (user === undefined) {
       ex.reply(404, 'Not Found');
+      return;
+    }
+    if (!inDialog && ex.req.method === 'SUBSCRIBE' && ex.req.event()?.event === 'message-summary') {
+      this.d.voicemail.subscribe(ex, user.user, ex.source); // the lab is everyone's voicemail
       return;
     }
     const now = this.d.env.now();

@@ -58,6 +58,8 @@ export class Call {
   private okRetransmit: number | null = null;
   private okGiveUp: number | null = null;
   private reliable180: { res: SipMessage; rseq: number; timer: number | null; interval: number } | null = null;
+  /** RSeq of the reliable provisional we sent: a PRACK for it is welcome even after the answer. */
+  private sentRseq = -1;
   // in-dialog re-INVITE we sent
   private reinviteTx: ClientTransaction | null = null;
   private endTimer: number | null = null;
@@ -158,7 +160,7 @@ export class Call {
       }
     }
     if (this.cancelRequested) return this.end(487, 'Cancelled');
-    this.end(code, res.reason || describe(code));
+    this.end(code, describe(code) ?? (res.reason || 'Call failed'));
   }
 
   private onInvite2xx(res: SipMessage, peer: Peer): void {
@@ -234,6 +236,7 @@ export class Call {
       ringing.add('Require', '100rel');
       ringing.add('RSeq', String(rseq));
       call.reliable180 = { res: ringing, rseq, timer: null, interval: T1 };
+      call.sentRseq = rseq;
       call.retransmit180();
     }
     tx.respond(ringing);
@@ -290,7 +293,11 @@ export class Call {
   private response(code: number): SipMessage {
     const req = this.serverTx!.request;
     const res = createResponse(req, code, undefined, this.dialog?.localTag);
-    if (code >= 180 && code < 300) res.add('Contact', `<${this.host.contact()}>`);
+    if (code >= 180 && code < 300) {
+      // §12.1.1: the route set travels back in dialog-creating responses.
+      for (const h of req.headers) if (h.name === 'Record-Route') res.add('Record-Route', h.value);
+      res.add('Contact', `<${this.host.contact()}>`);
+    }
     if (code === 200) {
       res.add('Allow', this.host.allow);
       res.add('Supported', this.host.supported);
@@ -425,7 +432,7 @@ export class Call {
         return this.remoteOffer(req, tx);
       case 'PRACK': {
         const rack = req.rack();
-        if (this.reliable180 !== null && rack && rack.rseq === this.reliable180.rseq) {
+        if (rack && rack.rseq === this.sentRseq && rack.method === 'INVITE') {
           this.stopReliable180();
           tx.respond(createResponse(req, 200));
         } else {
@@ -462,6 +469,7 @@ export class Call {
     const c = req.contacts()[0];
     if (c) this.dialog!.remoteTarget = c.uriText;
     const ok = createResponse(req, 200, undefined, this.dialog!.localTag);
+    for (const h of req.headers) if (h.name === 'Record-Route') ok.add('Record-Route', h.value);
     ok.add('Contact', `<${this.host.contact()}>`);
     if (req.body.length > 0 && isSdp(req)) {
       let held = false;
@@ -558,10 +566,12 @@ function stripScheme(uri: string): string {
   return i === -1 ? uri : uri.slice(i + 1);
 }
 
-function describe(code: number): string {
+/** Short words for the LCD for the failures people meet; others keep the reason phrase. */
+function describe(code: number): string | null {
   if (code === 486 || code === 600) return 'Busy';
   if (code === 603) return 'Declined';
   if (code === 404 || code === 604) return 'Not found';
   if (code === 480) return 'Unavailable';
-  return 'Call failed';
+  if (code === 408) return 'No answer';
+  return null;
 }

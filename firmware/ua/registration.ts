@@ -38,6 +38,7 @@ export class Registration {
   private publicAddress: { address: string; port: number } | null = null;
   private readonly auth: Authenticator;
   private stopped = false;
+  private unregistering = false;
 
   constructor(
     private readonly ctx: UaContext,
@@ -67,6 +68,7 @@ export class Registration {
 
   start(): void {
     this.stopped = false;
+    this.unregistering = false;
     this.clearRefresh();
     this.setState('registering');
     const a = this.account;
@@ -86,9 +88,9 @@ export class Registration {
     this.tx?.terminate();
     this.tx = null;
     if (unregister && this.state === 'registered') {
-      const req = this.build(0);
-      const target = this.outboundTarget();
-      if (target !== null) this.ctx.stack.layer.request(req, target, { onFinal: () => {} });
+      // Answered like any REGISTER (a challenge included); the refresh logic stays off.
+      this.unregistering = true;
+      this.send(this.build(0));
       this.setState('unregistered');
     }
   }
@@ -131,7 +133,7 @@ export class Registration {
 
   private onResponse(req: SipMessage, res: SipMessage, expires: number): void {
     this.tx = null;
-    if (this.stopped) return;
+    if (this.stopped && !this.unregistering) return;
     const code = res.status;
     if (code >= 200 && code < 300) return this.registered(res, expires);
     if ((code === 401 || code === 407) && this.authRounds < MAX_AUTH_ROUNDS) {
@@ -157,7 +159,8 @@ export class Registration {
   private registered(res: SipMessage, requested: number): void {
     this.authRounds = 0;
     this.backoffS = FIRST_BACKOFF_S;
-    if (requested === 0) {
+    if (requested === 0 || this.stopped) {
+      this.unregistering = false;
       this.setState('unregistered');
       return;
     }
@@ -211,6 +214,10 @@ export class Registration {
   }
 
   private fail(code: number, reason: string, retryAfter?: number): void {
+    if (this.stopped) {
+      this.unregistering = false;
+      return;
+    }
     this.lastStatus = code;
     this.lastReason = reason;
     this.granted = 0;

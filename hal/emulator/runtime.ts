@@ -8,7 +8,7 @@
 import { getQuickJS } from 'quickjs-emscripten';
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten';
 import type { Hal, HalEvent } from '../contract.ts';
-import { callHost, encodeEvent } from './vm-bridge.ts';
+import { binaryArgument, callHost, encodeEvent } from './vm-bridge.ts';
 import type { Primitive } from './vm-bridge.ts';
 
 export interface VmOptions {
@@ -146,7 +146,8 @@ export class FirmwareVm {
     const vm = this.vm;
     const fn = vm.newFunction('__hal', (opH, ...argHs) => {
       const op = vm.getString(opH);
-      const args = argHs.map((h) => vm.dump(h) as Primitive);
+      const bin = binaryArgument(op);
+      const args = argHs.map((h, i) => (i === bin ? this.bytesOf(h) : (vm.dump(h) as Primitive)));
       let r: Primitive;
       try {
         r = callHost(this.options.hal, op, args);
@@ -161,8 +162,22 @@ export class FirmwareVm {
     fn.dispose();
   }
 
+  /** Octets from an ArrayBuffer argument (a string is taken as a byte string for robustness). */
+  private bytesOf(h: QuickJSHandle): Primitive {
+    if (this.vm.typeof(h) === 'string') return this.vm.getString(h);
+    try {
+      const lifetime = this.vm.getArrayBuffer(h);
+      const copy = Uint8Array.from(lifetime.value);
+      lifetime.dispose();
+      return copy;
+    } catch {
+      return '';
+    }
+  }
+
   private toHandle(v: Primitive): QuickJSHandle {
     const vm = this.vm;
+    if (v instanceof Uint8Array) return vm.newArrayBuffer(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
     if (typeof v === 'string') return vm.newString(v);
     if (typeof v === 'number') return vm.newNumber(v);
     if (v === true) return vm.true;

@@ -26,12 +26,15 @@ const tag = (): string => randomBytes(6).toString('hex');
  *   ring-answer  180, then 200 after ringMs
  *   ring         180, then nothing (until CANCEL: 487)
  *   reject       486 Busy Here
+ *   decline      603 Decline (a 6xx: "don't try anywhere else")
  */
-export type AnswerMode = 'answer' | 'ring-answer' | 'ring' | 'reject';
+export type AnswerMode = 'answer' | 'ring-answer' | 'ring' | 'reject' | 'decline';
 
 export interface EndpointOptions {
   user: string;
   password?: string;
+  /** Digest username, when not the user (e.g. someone else's credentials). */
+  authUser?: string;
   /** Host of the endpoint's AOR (the From/To of its registrations). */
   domain: string;
   /** Where requests go: the lab server, or a relay in front of it. */
@@ -44,6 +47,18 @@ export interface EndpointOptions {
   contactPort?: number;
   timers?: Partial<TimerConfig>;
   clock?: SipClock;
+}
+
+export interface RegisterOptions {
+  /** Expires header. */
+  expires?: number;
+  /** Contact header values (default: this endpoint's contact). */
+  contacts?: string[];
+  password?: string;
+  callId?: string;
+  /** CSeq number of this REGISTER (later ones count on from it). */
+  cseq?: number;
+  headers?: Array<[string, string]>;
 }
 
 export interface Received {
@@ -161,16 +176,22 @@ export class SipEndpoint implements TransactionUser {
 
   // ---- client side -----------------------------------------------------------------------
 
-  /** REGISTER (answering one digest challenge); resolves with the final response. */
-  register(opts: { expires?: number; contacts?: string[]; password?: string; callId?: string; headers?: Array<[string, string]> } = {}): Promise<SipMessage> {
+  /** REGISTER (answering a digest challenge); resolves with the final response. */
+  register(opts: RegisterOptions = {}): Promise<SipMessage> {
+    return this.registerCall(opts).final;
+  }
+
+  /** REGISTER, keeping the challenges and every response. */
+  registerCall(opts: RegisterOptions = {}): OutgoingCall {
     const uri = `sip:${this.o.domain}`;
     const contacts = opts.contacts ?? [`<${this.contact}>`];
+    if (opts.cseq !== undefined) this.cseq = opts.cseq;
     return this.send('REGISTER', uri, {
       to: `<${this.aor}>`,
       callId: opts.callId ?? this.callId,
       headers: [...contacts.map((c) => ['Contact', c] as [string, string]), ...(opts.expires !== undefined ? [['Expires', String(opts.expires)] as [string, string]] : []), ...(opts.headers ?? [])],
       password: opts.password,
-    }).final;
+    });
   }
 
   /** Any request outside a dialog; resolves with the final response (after one auth retry). */
@@ -210,7 +231,8 @@ export class SipEndpoint implements TransactionUser {
         .add('Call-ID', p.callId)
         .add('CSeq', `${cseq} ${method}`);
       if (method === 'INVITE' || method === 'SUBSCRIBE') req.add('Contact', `<${this.contact}>`);
-      for (const [n, v] of p.headers) req.add(n, v);
+      // fresh credentials replace any the caller supplied for the first attempt
+      for (const [n, v] of p.headers) if (!credentials.some(([c]) => c === n)) req.add(n, v);
       for (const [n, v] of credentials) req.add(n, v);
       if (p.body !== undefined) req.body = p.body;
       const tx = this.stack.layer.request(req, this.serverPeer, {
@@ -224,7 +246,7 @@ export class SipEndpoint implements TransactionUser {
               authTries++;
               call.challenged.push(res);
               const creds = buildAuthorization({
-                challenge: ch, method, uri, username: this.o.user, password, hash,
+                challenge: ch, method, uri, username: this.o.authUser ?? this.o.user, password, hash,
                 cnonce: toHex(randomBytes(8).toString('latin1')), nc: this.counter.next(ch.params.get('nonce')!),
               });
               credentials = [[challenge === 'WWW-Authenticate' ? 'Authorization' : 'Proxy-Authorization', formatCredentials(creds, 'credentials')]];
@@ -315,6 +337,9 @@ export class SipEndpoint implements TransactionUser {
         return;
       case 'reject':
         tx.respond(createResponse(req, 486, undefined, toTag));
+        return;
+      case 'decline':
+        tx.respond(createResponse(req, 603, undefined, toTag));
         return;
       case 'ring':
         ringing();
@@ -482,8 +507,7 @@ export class RawUdp {
 
 /**
  * A UDP relay between a server and one endpoint that loses the first copy of every distinct
- * message (same start line, Call-ID, CSeq and top Via branch) in both directions, so only
- * retransmissions get through.
+ * message in both directions, so only retransmissions get through.
  */
 export class LossyRelay {
   readonly dropped: string[] = [];
@@ -526,13 +550,15 @@ export class LossyRelay {
   }
 }
 
+/**
+ * What makes a datagram "the same message" again: start line, Call-ID and CSeq. The Via
+ * branch is left out on purpose: a UAC builds each ACK for a retransmitted 2xx anew.
+ */
 function messageKey(data: string): string {
   const lines = data.split('\r\n');
   const header = (name: string, compact: string): string => {
-    const l = lines.find((x) => x.toLowerCase().startsWith(name + ':') || x.toLowerCase().startsWith(compact + ':'));
+    const l = lines.find((x) => x.toLowerCase().startsWith(name + ':') || (compact !== '' && x.toLowerCase().startsWith(compact + ':')));
     return l === undefined ? '' : l.slice(l.indexOf(':') + 1).trim();
   };
-  const via = header('via', 'v');
-  const branch = /branch=([^;,\s]+)/.exec(via)?.[1] ?? '';
-  return `${lines[0]} | ${header('call-id', 'i')} | ${header('cseq', '')} | ${branch}`;
+  return `${lines[0]} | ${header('call-id', 'i')} | ${header('cseq', '')}`;
 }

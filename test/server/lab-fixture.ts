@@ -66,3 +66,35 @@ export async function startLab(t: ExecutionContext, o: Partial<LabServerOptions>
   };
   return { server, logs, endpoint, registered };
 }
+
+/** Waits for a condition the test cannot subscribe to, checking every few milliseconds. */
+export async function until(cond: () => boolean, timeoutMs = 2000, what = 'a condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A request as raw text (CRLF), for sockets that bypass the SIP stack. */
+export function rawRequest(method: string, uri: string, port: number, headers: string[] = [], branch = `z9hG4bKraw${Math.random().toString(16).slice(2)}`): string {
+  return [
+    `${method} ${uri} SIP/2.0`,
+    `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=${branch};rport`,
+    ...(headers.some((h) => /^Max-Forwards:/i.test(h)) ? [] : ['Max-Forwards: 70']),
+    `From: <sip:guest@elsewhere.example>;tag=raw${port}`,
+    `To: <${uri}>`,
+    `Call-ID: raw-${branch}@elsewhere.example`,
+    `CSeq: 1 ${method}`,
+    ...headers,
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n');
+}
+
+/** Status code of a raw response, or null. */
+export function statusOf(data: string | null): number | null {
+  const m = data === null ? null : /^SIP\/2\.0 (\d{3}) /.exec(data);
+  return m === null ? null : Number(m[1]);
+}

@@ -19,14 +19,19 @@ export function stampVia(msg: SipMessage, source: Peer): boolean {
 
 /**
  * Where a response goes (RFC 3261 §18.2.2 with RFC 3581): back on the connection for a
- * stream; for UDP to received (or sent-by), at rport when the client asked for it.
+ * stream; for UDP to the maddr if there is one, else to received (or sent-by), at rport
+ * when the client asked for it.
  */
 export function responseDestination(res: SipMessage, source: Peer): Peer | null {
   const top = res.topVia();
   if (top === undefined) return null;
   if (source.transport === 'tcp') return source;
-  const address = top.received ?? (top.maddr ?? top.host);
+  if (top.maddr !== null) return { transport: 'udp', address: unbracket(top.maddr), port: top.port ?? 5060 };
+  const address = top.received ?? top.host;
   const port = typeof top.rport === 'number' ? top.rport : top.port ?? 5060;
-  const bare = address.startsWith('[') ? address.slice(1, -1) : address;
-  return { transport: 'udp', address: bare, port };
+  return { transport: 'udp', address: unbracket(address), port };
+}
+
+function unbracket(host: string): string {
+  return host.startsWith('[') ? host.slice(1, -1) : host;
 }

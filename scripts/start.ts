@@ -1,0 +1,108 @@
+// `quip start` (what `npm start` runs): the newcomer's demo — the lab server, an echo test
+// line that answers by itself, and your phone in the terminal, registered and ready to dial.
+
+import { mkdtempSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Command } from './command.ts';
+import { usageError } from './command.ts';
+import { buildFirmware } from '../build/build-firmware.ts';
+import { readImage } from '../build/image.ts';
+import { loadBoardConfig, parseAccountUri, toBoardInfo } from '../hal/board-config.ts';
+import type { BoardConfig } from '../hal/board-config.ts';
+import { Emulator } from '../hal/emulator/emulator.ts';
+import type { ControlEvent } from '../hal/emulator/emulator.ts';
+import { Tui } from '../hal/emulator/tui.ts';
+import { startLabServer } from '../server/lab-server.ts';
+import { defaultUsers } from '../server/users.ts';
+
+const help = `Usage: quip start [--board desk6] [--port 5060]
+
+Starts everything a newcomer needs on one machine:
+  - the lab SIP server (registrar + proxy) on 127.0.0.1 (--port, default 5060, or any free
+    port when that one is taken), with the demo users alice/2001, bob/2002, carol/2003,
+    dave/2004 (redirects) and echo/2000 — every password is "secret";
+  - the echo test line (user echo, number 2000): an emulated phone that answers by itself;
+  - your phone (user alice, number 2001) in this terminal, registered on boot.
+
+Dial 2000 and press Enter to call the echo line; Escape hangs up. Ctrl-C quits.
+`;
+
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'the demo: lab server + echo line + your phone in the terminal (npm start)',
+  help,
+  async run(args) {
+    let values;
+    try {
+      ({ values } = parseArgs({ args, options: { board: { type: 'string', default: 'desk6' }, port: { type: 'string', default: '5060' } }, strict: true }));
+    } catch (e) {
+      return usageError('start', (e as Error).message);
+    }
+    const wanted = Number(values.port);
+    if (!Number.isInteger(wanted) || wanted < 0 || wanted > 65535) return usageError('start', '--port must be 0..65535');
+    const config = loadBoardConfig(values.board);
+    const echoConfig = loadBoardConfig('small2');
+    const lines: string[] = [];
+    const lab = await startLabServer({ port: wanted, users: defaultUsers(), log: (l) => lines.push(l) })
+      .catch(() => startLabServer({ port: 0, users: defaultUsers(), log: (l) => lines.push(l) }));
+    const registrar = `127.0.0.1:${lab.port}`;
+
+    const echo = await phone(echoConfig, `sip:echo:secret@${registrar}`, join(mkdtempSync(join(tmpdir(), 'quip-echo-')), 'data'), (e) => {
+      if (e.event === 'incoming') setTimeout(() => echo.key('send'), 1000); // the test line answers by itself
+    });
+    let tui: Tui | null = null;
+    const mine = await phone(config, `sip:alice:secret@${registrar}`, join(homedir(), '.quip', `${config.id}-demo`), (e) => {
+      if (tui === null) return;
+      if (e.event === 'display') tui.show(e as never);
+      else if (e.event === 'registered') tui.note(`Registered as 2001 at ${registrar}. Dial 2000 + Enter for the echo line.`);
+      else if (e.event === 'call_state') tui.note(`call ${String(e.state)}${e.reason ? ': ' + String(e.reason) : ''}`);
+    });
+    return new Promise<number>((resolve) => {
+      let quitting = false;
+      const quit = (): void => {
+        if (quitting) return;
+        quitting = true;
+        tui?.stop();
+        void Promise.all([mine.shutdown(), echo.shutdown()]).then(() => {
+          lab.close();
+          resolve(0);
+        });
+      };
+      process.once('SIGINT', quit);
+      process.once('SIGTERM', quit);
+      if (!process.stdout.isTTY || !process.stdin.isTTY) {
+        process.stdout.write(`quip start needs a terminal. Lab server on ${registrar}; phones registered as 2001 and 2000.\n`);
+        process.stdin.on('end', quit);
+        return;
+      }
+      tui = new Tui(process.stdin, process.stdout, {
+        title: `quip — ${config.name} — you are alice (2001); dial 2000 for the echo line`,
+        cols: config.display.cols,
+        keymap: config.keymap,
+        onKey: (key, down) => mine.key(key, down),
+        onQuit: quit,
+      });
+      tui.start();
+      tui.show(mine.lcd.state());
+    });
+  },
+};
+
+async function phone(config: BoardConfig, account: string, dataDir: string, onEvent: (e: ControlEvent) => void): Promise<Emulator> {
+  const built = await buildFirmware({ board: config });
+  const code = new TextDecoder().decode(readImage(built.image, config.id).payload);
+  const board = { ...toBoardInfo(config), accounts: [parseAccountUri(account)], sip: { port: 0, transport: 'udp' as const } };
+  const emulator = new Emulator({
+    board,
+    stackLimitBytes: config.memory.stackKB * 1024,
+    watchdogMs: config.watchdogMs,
+    firmware: { code, globalName: 'quipFirmware' },
+    dataDir,
+    net: { bindAddress: '127.0.0.1', advertisedAddress: '127.0.0.1' },
+    onEvent,
+  });
+  await emulator.start();
+  return emulator;
+}

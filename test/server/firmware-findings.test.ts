@@ -1,0 +1,13 @@
+// Firmware deviations found while building the lab server, now fixed; kept as regression tests.
+import test from 'ava';
+import { SipMessage, createResponse, responseDestination, stampVia } from '../../firmware/sip/index.ts';
+
+test('RFC 3261 §18.2.2: a response goes to the Via maddr before the received address', (t) => {
+  const req = SipMessage.request('OPTIONS', 'sip:lab.example')
+    .add('Via', 'SIP/2.0/UDP phone.example.com:5062;branch=z9hG4bKm1;maddr=239.255.255.1;ttl=1')
+    .add('From', '<sip:a@lab.example>;tag=1').add('To', '<sip:lab.example>').add('Call-ID', 'c').add('CSeq', '1 OPTIONS');
+  const source = { transport: 'udp' as const, address: '192.0.2.7', port: 40000 };
+  stampVia(req, source); // adds received=192.0.2.7 (the sent-by is a host name)
+  const dest = responseDestination(createResponse(req, 200, undefined, 'x'), source);
+  t.deepEqual(dest, { transport: 'udp', address: '239.255.255.1', port: 5062 });
+});
