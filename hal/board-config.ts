@@ -258,7 +258,7 @@ function checkCodecs(c: Checker, value: unknown): Codec[] {
 }
 
 function checkAccount(c: Checker, value: unknown, field: string): AccountConfig {
-  const obj = c.object(value, field, ['uri', 'password', 'registrar', 'displayName', 'expires']);
+  const obj = c.object(value, field, ['uri', 'password', 'registrar', 'outboundProxy', 'displayName', 'expires']);
   const uri = c.text(obj['uri'], `${field}.uri`, 256);
   const uriProblem = accountUriProblem(uri);
   if (uriProblem) c.fail(`${field}.uri`, uriProblem);
@@ -267,6 +267,11 @@ function checkAccount(c: Checker, value: unknown, field: string): AccountConfig 
     const registrar = c.text(obj['registrar'], `${field}.registrar`, 256);
     if (!splitHostPort(registrar)) c.expected(`${field}.registrar`, 'host[:port] with a port from 1 to 65535', registrar);
     account.registrar = registrar;
+  }
+  if (obj['outboundProxy'] !== undefined) {
+    const proxy = c.text(obj['outboundProxy'], `${field}.outboundProxy`, 256);
+    if (!splitHostPort(proxy)) c.expected(`${field}.outboundProxy`, 'host[:port] with a port from 1 to 65535', proxy);
+    account.outboundProxy = proxy;
   }
   if (obj['displayName'] !== undefined) account.displayName = c.text(obj['displayName'], `${field}.displayName`, 64);
   if (obj['expires'] !== undefined) account.expires = c.int(obj['expires'], `${field}.expires`, 60, 86400);

@@ -35,6 +35,8 @@ export interface AccountConfig {
   password: string;
   /** Registrar "host[:port]"; defaults to the AOR's domain. */
   registrar?: string;
+  /** Outbound proxy "host[:port]" for every request (RFC 3261 §8.1.2); defaults to the registrar. */
+  outboundProxy?: string;
   displayName?: string;
   /** Requested registration lifetime in seconds. */
   expires?: number;

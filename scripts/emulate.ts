@@ -28,6 +28,7 @@ Options:
   --image <file>          boot this firmware image (quip build); default: build from source
   --account <uri>         sip:user:password@host[:port] — replaces the board's accounts
   --sip-port <n>          local SIP port (0 = any free port; default from the board)
+  --sip-transport <t>     udp or tcp toward the registrar/proxy (default from the board)
   --audio-in <wav>        what the microphone hears (looped; --audio-once plays it once)
   --audio-out <wav>       records everything the speaker plays
   --audio-once            play --audio-in once, then silence
@@ -62,6 +63,7 @@ export const emulateCommand: Command = {
           image: { type: 'string' },
           account: { type: 'string' },
           'sip-port': { type: 'string' },
+          'sip-transport': { type: 'string' },
           'audio-in': { type: 'string' },
           'audio-out': { type: 'string' },
           'audio-once': { type: 'boolean', default: false },
@@ -96,6 +98,11 @@ export const emulateCommand: Command = {
         const port = Number(values['sip-port']);
         if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError('emulate', '--sip-port must be 0..65535');
         board = { ...board, sip: { ...board.sip, port } };
+      }
+      const transport = values['sip-transport'];
+      if (transport !== undefined) {
+        if (transport !== 'udp' && transport !== 'tcp') return usageError('emulate', '--sip-transport must be udp or tcp');
+        board = { ...board, sip: { ...board.sip, transport } };
       }
     } catch (e) {
       if (e instanceof BoardConfigError) {

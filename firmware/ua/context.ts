@@ -21,9 +21,12 @@ export interface Account {
   aor: SipUri;
   user: string;
   domain: string;
-  /** Where REGISTERs (and, as the outbound proxy, everything else) go: host and port or null. */
+  /** Where REGISTERs go: host and port or null. */
   registrarHost: string;
   registrarPort: number | null;
+  /** Where every request goes first; the registrar unless an outbound proxy is set. */
+  proxyHost: string;
+  proxyPort: number | null;
   password: string;
   displayName: string | null;
 }
@@ -36,25 +39,26 @@ export function toAccount(config: AccountConfig): Account | null {
     return null;
   }
   if (!isSipUri(aor) || aor.user === null) return null;
-  let host = aor.host;
-  let port = aor.port;
-  if (config.registrar !== undefined && config.registrar !== '') {
-    const m = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(config.registrar);
-    if (m !== null) {
-      host = m[1]!;
-      port = m[2] !== undefined ? Number(m[2]) : null;
-    }
-  }
+  const registrar = hostPort(config.registrar) ?? { host: aor.host, port: aor.port };
+  const proxy = hostPort(config.outboundProxy) ?? registrar;
   return {
     config,
     aor,
     user: aor.user,
     domain: aor.host,
-    registrarHost: host,
-    registrarPort: port,
+    registrarHost: registrar.host,
+    registrarPort: registrar.port,
+    proxyHost: proxy.host,
+    proxyPort: proxy.port,
     password: config.password,
     displayName: config.displayName ?? null,
   };
+}
+
+function hostPort(text: string | undefined): { host: string; port: number | null } | null {
+  if (text === undefined || text === '') return null;
+  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(text);
+  return m === null ? null : { host: m[1]!, port: m[2] !== undefined ? Number(m[2]) : null };
 }
 
 /** "sip:alice@lab.example" without params, for To/From. */

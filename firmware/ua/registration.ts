@@ -18,6 +18,8 @@ const DEFAULT_EXPIRES = 3600;
 const FIRST_BACKOFF_S = 15;
 const MAX_BACKOFF_S = 600;
 const MAX_AUTH_ROUNDS = 3;
+/** Keeps NAT bindings and TCP connections to the registrar alive between refreshes. */
+const KEEPALIVE_MS = 25_000;
 
 export class Registration {
   state: RegistrationState = 'idle';
@@ -39,6 +41,7 @@ export class Registration {
   private readonly auth: Authenticator;
   private stopped = false;
   private unregistering = false;
+  private keepAliveTimer: number | null = null;
 
   constructor(
     private readonly ctx: UaContext,
@@ -72,7 +75,9 @@ export class Registration {
     this.clearRefresh();
     this.setState('registering');
     const a = this.account;
-    resolveTargets(this.resolver, a.registrarHost, a.registrarPort, null, [this.transport], (targets, error) => {
+    // Everything goes through the outbound proxy when one is set, REGISTER included.
+    const forced = this.transport === 'tcp' ? 'tcp' : null; // UDP: let RFC 3263 pick among what the server offers
+    resolveTargets(this.resolver, a.proxyHost, a.proxyPort, forced, [this.transport], (targets, error) => {
       if (this.stopped) return;
       if (targets.length === 0) return this.fail(0, `cannot find the registrar (${error ?? 'no address'})`);
       this.targets = targets;
@@ -198,6 +203,18 @@ export class Registration {
       this.setState('registering');
       this.send(this.build(this.requested));
     });
+    this.scheduleKeepAlive();
+  }
+
+  private scheduleKeepAlive(): void {
+    this.ctx.timers.cancel(this.keepAliveTimer);
+    this.keepAliveTimer = this.ctx.timers.after(KEEPALIVE_MS, () => {
+      this.keepAliveTimer = null;
+      const target = this.outboundTarget();
+      if (this.state !== 'registered' || this.stopped || target === null) return;
+      this.ctx.stack.transport.keepAlive(target);
+      this.scheduleKeepAlive();
+    });
   }
 
   /** Tries the next server of the registrar's set; when none is left, fails with back-off. */
@@ -235,7 +252,9 @@ export class Registration {
 
   private clearRefresh(): void {
     this.ctx.timers.cancel(this.refreshTimer);
+    this.ctx.timers.cancel(this.keepAliveTimer);
     this.refreshTimer = null;
+    this.keepAliveTimer = null;
   }
 
   private setState(s: RegistrationState): void {

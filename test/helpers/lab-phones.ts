@@ -29,7 +29,7 @@ export interface LabPhones {
   lab: LabServer;
   logs: string[];
   /** Boots a phone for a demo user (password "secret") and waits until it is registered. */
-  phone(user: string, board?: string, password?: string): Promise<EmulatorProcess>;
+  phone(user: string, board?: string, password?: string, extra?: string[]): Promise<EmulatorProcess>;
 }
 
 export async function labWithPhones(t: ExecutionContext, o: Partial<LabServerOptions> = {}): Promise<LabPhones> {
@@ -44,9 +44,9 @@ export async function labWithPhones(t: ExecutionContext, o: Partial<LabServerOpt
   return {
     lab,
     logs,
-    async phone(user, board = 'desk6', password = 'secret') {
+    async phone(user, board = 'desk6', password = 'secret', extra: string[] = []) {
       const image = await firmwareImage(board);
-      const p = new EmulatorProcess(['--board', board, '--image', image, '--account', `sip:${user}:${password}@127.0.0.1:${lab.port}`]);
+      const p = new EmulatorProcess(['--board', board, '--image', image, '--account', `sip:${user}:${password}@127.0.0.1:${lab.port}`, ...extra]);
       phones.push(p);
       await p.waitFor((e) => e.event === 'boot');
       if (password === 'secret') await p.waitFor((e) => e.event === 'registered');

@@ -60,6 +60,20 @@ test.serial('a call from the keypad: ring, answer, hold, resume, hang up (with 4
   t.true(logs.some((l) => /^\S+ PRACK .* 200 OK/.test(l)), 'the reliable 180 was PRACKed through the proxy');
 });
 
+test.serial('over TCP: register, call, answer and hang up through the lab', async (t) => {
+  const { phone, logs } = await labWithPhones(t, { tcp: true });
+  const [alice, bob] = await Promise.all([phone('alice', 'desk6', 'secret', ['--sip-transport', 'tcp']), phone('bob', 'desk6', 'secret', ['--sip-transport', 'tcp'])]);
+  t.regex(String(alice.events.find((e) => e.event === 'registered')!.contact), /;transport=tcp$/);
+  t.true(logs.some((l) => /REGISTER .* 200 OK .*\(tcp /.test(l)));
+  alice.send({ dial: '2002' });
+  await bob.waitFor((e) => e.event === 'incoming');
+  bob.send({ key: 'send' });
+  await alice.waitFor((e) => e.event === 'call_state' && e.state === 'connected');
+  bob.send({ key: 'end' });
+  await alice.waitFor((e) => e.event === 'call_state' && e.state === 'ended');
+  t.true(logs.some((l) => /INVITE .* 200 OK .*\(tcp /.test(l)), 'the INVITE came over TCP');
+});
+
 test.serial('cancel while ringing, and reject: both sides end with the right reason', async (t) => {
   const { phone } = await labWithPhones(t);
   const [alice, bob] = await Promise.all([phone('alice'), phone('bob')]);

@@ -177,6 +177,14 @@ export class SipTransport implements Transport {
     return `SIP/2.0/${viaTransport(transport)} ${host}:${this.boundPort};branch=${branch};rport`;
   }
 
+  /**
+   * A keep-alive toward a server we registered with: CRLFCRLF (RFC 5626 §3.5.1 on TCP; on UDP
+   * it refreshes the NAT binding, and SIP servers ignore it between messages).
+   */
+  keepAlive(dest: Peer): boolean {
+    return this.sendBytes('\r\n\r\n', dest);
+  }
+
   preferTcp(bytes: number): boolean {
     return this.options.tcp && bytes > (this.options.maxUdpBytes ?? 1300);
   }
