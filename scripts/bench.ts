@@ -172,7 +172,7 @@ export async function runBenchCli(args: string[], io: BenchIo = processIo): Prom
 
 export const benchCommand: Command = {
   name: 'bench',
-  summary: 'Benchmark SIP parsing inside QuickJS against SIP.js and JsSIP',
+  summary: 'benchmark SIP parsing inside QuickJS against SIP.js and JsSIP',
   help: HELP,
   run: (args) => runBenchCli(args),
 };

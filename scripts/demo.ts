@@ -1,4 +1,4 @@
-// `quip demo` (what `npm start` runs until the emulator exists): parses a sample INVITE
+// `quip demo`: parses a sample INVITE
 // and shows what the message core sees.
 import type { Command } from './command.ts';
 import { parseToJson } from './parse.ts';
@@ -27,11 +27,11 @@ const SAMPLE = [
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'parse a sample INVITE and print what the SIP core sees (npm start)',
+  summary: 'parse a sample INVITE and print what the SIP core sees',
   help: `Usage: quip demo
 
 Parses a built-in sample INVITE with an SDP offer through quip's SIP and SDP core and
-prints the result as JSON. This is what 'npm start' runs until the emulator lands.
+prints the result as JSON.
 `,
   async run(args) {
     if (args.length) {

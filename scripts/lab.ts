@@ -15,13 +15,14 @@ const help = `Usage: quip lab [options]
 
 Runs the lab SIP server on this machine: a registrar (RFC 3261 §10, digest
 authentication), a stateful forking proxy (§16) and, per user or for everyone, a
-redirect server (302). Phones register as sip:<user>@<domain or this machine's address>
+redirect server (302), and everyone's voicemail notifier (message-summary NOTIFYs for
+the message-waiting LED). Phones register as sip:<user>@<domain or this machine's address>
 and reach each other by user name or by number (sip:2001@...).
 
 Options:
   --port <n>          UDP port, and TCP port with --tcp (default 5060; 0 = any free port)
   --tcp               also listen on TCP
-  --users <file>      users file (JSON: domain, users with user/password/aliases/redirect);
+  --users <file>      users file (JSON or YAML: domain, users with user/password/aliases/redirect);
                       default: built-in demo users, password "secret"
   --mode proxy|redirect
                       proxy calls to every registered phone (default), or answer 302

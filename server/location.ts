@@ -10,6 +10,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { tryUnlink, writeFileAtomically } from '../hal/emulator/atomic-file.ts';
 import { parseUri } from '../firmware/sip/uri.ts';
 import { uriEquals } from '../firmware/sip/uri-compare.ts';
 import type { Uri } from '../firmware/sip/types.ts';
@@ -419,24 +420,8 @@ const TEMP_INFIX = '.tmp-';
 
 /** Temp file, write, fsync, rename, fsync the directory: a crash leaves the old or the new file. */
 function writeAtomically(file: string, text: string, n: number): void {
-  const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true });
-  const temp = `${file}${TEMP_INFIX}${process.pid}-${n}`;
-  const bytes = Buffer.from(text, 'utf8');
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(temp, 'w');
-    for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = null;
-    fs.renameSync(temp, file);
-  } catch (e) {
-    if (fd !== null) tryClose(fd);
-    tryUnlink(temp);
-    throw e;
-  }
-  syncDirectory(dir);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  writeFileAtomically(file, Buffer.from(text, 'utf8'), `${file}${TEMP_INFIX}${process.pid}-${n}`);
 }
 
 /** Leftovers of writes a crash interrupted. */
@@ -449,33 +434,4 @@ function removeTempFiles(file: string): void {
     return;
   }
   for (const name of names) if (name.startsWith(prefix)) tryUnlink(path.join(path.dirname(file), name));
-}
-
-/** Makes the rename durable (POSIX); some platforms cannot open a directory, so best effort. */
-function syncDirectory(dir: string): void {
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // e.g. Windows
-  } finally {
-    if (fd !== null) tryClose(fd);
-  }
-}
-
-function tryUnlink(file: string): void {
-  try {
-    fs.unlinkSync(file);
-  } catch {
-    // already gone
-  }
-}
-
-function tryClose(fd: number): void {
-  try {
-    fs.closeSync(fd);
-  } catch {
-    // nothing left to release
-  }
 }

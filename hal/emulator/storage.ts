@@ -6,6 +6,7 @@
 // reach outside the directory.
 import fs from 'node:fs';
 import path from 'node:path';
+import { syncDirectory, tryUnlink, writeFileAtomically } from './atomic-file.ts';
 import type { StorageHal } from '../contract.ts';
 
 export interface DirectoryStorageOptions {
@@ -56,19 +57,10 @@ export class DirectoryStorage implements StorageHal {
     const bytes = Buffer.from(value, 'utf8');
     if (bytes.length > this.maxValueBytes) return false;
     const temp = path.join(this.dir, `${TEMP_PREFIX}${process.pid}-${++this.tempCounter}`);
-    let fd: number | null = null;
     try {
-      fd = fs.openSync(temp, 'w');
-      for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done);
-      fs.fsyncSync(fd);
-      fs.closeSync(fd);
-      fd = null;
-      fs.renameSync(temp, file);
-      this.syncDirectory();
+      writeFileAtomically(file, bytes, temp);
       return true;
     } catch {
-      if (fd !== null) tryClose(fd);
-      tryUnlink(temp);
       return false;
     }
   }
@@ -77,7 +69,7 @@ export class DirectoryStorage implements StorageHal {
     const file = this.fileFor(key);
     if (file === null) return;
     tryUnlink(file);
-    this.syncDirectory();
+    syncDirectory(this.dir);
   }
 
   keys(): string[] {
@@ -107,19 +99,6 @@ export class DirectoryStorage implements StorageHal {
     if (LONE_SURROGATE.test(key)) return null;
     const name = encodeKey(key);
     return name.length <= MAX_FILE_NAME ? path.join(this.dir, name) : null;
-  }
-
-  /** Makes the rename itself durable (POSIX); not possible on every platform, so best effort. */
-  private syncDirectory(): void {
-    let fd: number | null = null;
-    try {
-      fd = fs.openSync(this.dir, 'r');
-      fs.fsyncSync(fd);
-    } catch {
-      // e.g. Windows cannot open a directory
-    } finally {
-      if (fd !== null) tryClose(fd);
-    }
   }
 }
 
@@ -170,20 +149,4 @@ export function decodeKey(name: string): string | null {
   }
   // Only the canonical spelling counts, so one key never maps to two files.
   return key.length > 0 && encodeKey(key) === name ? key : null;
-}
-
-function tryUnlink(file: string): void {
-  try {
-    fs.unlinkSync(file);
-  } catch {
-    // already gone
-  }
-}
-
-function tryClose(fd: number): void {
-  try {
-    fs.closeSync(fd);
-  } catch {
-    // nothing left to release
-  }
 }
