@@ -33,6 +33,8 @@ export interface BoardConfig {
   dialPlan: { digitMap: string; interDigitTimeoutMs: number };
   accounts: AccountConfig[];
   provisioningUrl?: string;
+  /** Call-progress tone plan: North American ('na', default) or European/ITU 425 Hz ('eu'). */
+  tonePlan?: 'na' | 'eu';
   /** Pins the firmware version for this board; absent = package.json's version. */
   firmware?: { version: string };
 }
@@ -222,7 +224,7 @@ function accountUriProblem(uri: string): string | null {
 
 const TOP_LEVEL = [
   '$schema', 'id', 'name', 'display', 'leds', 'keys', 'keymap', 'codecs', 'memory', 'watchdogMs',
-  'maxAccounts', 'sip', 'dialPlan', 'accounts', 'provisioningUrl', 'firmware',
+  'maxAccounts', 'sip', 'dialPlan', 'accounts', 'provisioningUrl', 'firmware', 'tonePlan',
 ] as const;
 
 function checkKeys(c: Checker, value: unknown, softkeys: number): Key[] {
@@ -349,6 +351,7 @@ export function validateBoardConfig(json: unknown, source: string): BoardConfig 
     id, name, display, leds, keys, keymap, codecs, memory, watchdogMs, maxAccounts, sip, dialPlan, accounts,
   };
   if (obj['provisioningUrl'] !== undefined) config.provisioningUrl = checkProvisioningUrl(c, obj['provisioningUrl']);
+  if (obj['tonePlan'] !== undefined) config.tonePlan = c.oneOf(obj['tonePlan'], 'tonePlan', ['na', 'eu'] as const);
   if (obj['firmware'] !== undefined) {
     const f = c.object(obj['firmware'], 'firmware', ['version']);
     const version = c.text(f['version'], 'firmware.version', 64);
@@ -440,6 +443,7 @@ export function toBoardInfo(config: BoardConfig): BoardInfo {
     sip: { ...config.sip },
     accounts: config.accounts.map((account) => ({ ...account })),
     dialPlan: { ...config.dialPlan },
+    tonePlan: config.tonePlan ?? 'na',
   };
 }
 

@@ -27,6 +27,8 @@ export interface BoardInfo {
   /** Accounts provisioned for this phone (board config, --account, or a provisioning server). */
   accounts: AccountConfig[];
   dialPlan: { digitMap: string; interDigitTimeoutMs: number };
+  /** Call-progress tones: 'na' (350+440 Hz dial tone, ...) or 'eu' (425 Hz). */
+  tonePlan: 'na' | 'eu';
 }
 
 export interface AccountConfig {

@@ -5,6 +5,10 @@ import type { AccountConfig, BoardInfo, Hal, HalEvent, Key } from '../../hal/con
 import type { Call } from '../ua/call.ts';
 import type { MessageSummary } from '../ua/message-summary.ts';
 import type { Registration } from '../ua/registration.ts';
+import { AudioPath } from '../media/audio-path.ts';
+import { TONE_PLANS } from '../media/tone-plan.ts';
+import type { TonePlan } from '../media/tone-plan.ts';
+import { dtmfTone } from '../media/tones.ts';
 import { compileDigitMap } from '../ua/digit-map.ts';
 import type { DigitMap } from '../ua/digit-map.ts';
 import { PhoneSipStack } from '../ua/sip-stack.ts';
@@ -19,7 +23,8 @@ import { Timers } from './timers.ts';
 
 type Mode = 'booting' | 'idle' | 'dialing' | 'info' | 'notice' | 'call';
 
-const DIAL_TONE = [350, 440]; // North American precise dial tone; the tone plan comes with media
+/** How long a key tone sounds when a digit is pressed while dialling. */
+const KEY_TONE_MS = 120;
 const MAX_DIAL = 128;
 const NOTICE_MS = 2000;
 
@@ -40,6 +45,9 @@ export class Phone {
   private mwi: MessageSummary | null = null;
   private digitMap: DigitMap | null = null;
   private interDigitTimer: number | null = null;
+  private keyToneTimer: number | null = null;
+  readonly audio: AudioPath;
+  private readonly tonePlan: TonePlan;
 
   constructor(readonly hal: Hal) {
     this.board = hal.system.board();
@@ -47,6 +55,8 @@ export class Phone {
     const d = this.board.display;
     this.screen = new Screen(hal.display, d.rows, d.cols, d.softkeys);
     this.settings = loadSettings(hal.storage).settings;
+    this.audio = new AudioPath(hal);
+    this.tonePlan = TONE_PLANS[this.board.tonePlan] ?? TONE_PLANS.na!;
     try {
       this.digitMap = compileDigitMap(this.board.dialPlan.digitMap);
     } catch (e) {
@@ -105,6 +115,9 @@ export class Phone {
         break;
       case 'dns':
         this.ua?.resolver.handleEvent(ev);
+        break;
+      case 'audio_frame':
+        this.audio.onFrame(ev.pcm);
         break;
       case 'key':
         this.onKey(ev.key, ev.down);
@@ -174,9 +187,9 @@ export class Phone {
     if (call.state !== 'ringing' || call.direction === 'out') this.hal.display.ring(false);
     this.hal.display.icon('hold', call.state === 'held');
     this.hal.display.icon('mute', call.muted && call.state !== 'ended');
+    this.callTone(call);
     if (call.state === 'ended') {
       this.hal.display.led('line1', 'off');
-      this.hal.audio.tone?.([]);
       this.timers.cancel(this.callTimer);
       this.call = null;
       this.notice(`Call ended: ${call.reason}`, () => (this.offHook ? this.startDialing('') : this.enterIdle()));
@@ -185,6 +198,15 @@ export class Phone {
     this.hal.display.led('line1', call.state === 'connected' || call.state === 'held' ? 'on' : 'blink');
     this.mode = 'call';
     this.drawCall();
+  }
+
+  /** Ringback while the far end rings (unless it sends early media), busy when refused. */
+  private callTone(call: Call): void {
+    const t = this.tonePlan.tones;
+    if (call.direction === 'out' && call.state === 'ringing') this.audio.tone(t.ringback);
+    else if (call.state === 'ended' && this.offHook && (call.status === 486 || call.status === 600 || call.status === 603)) this.audio.tone(t.busy);
+    else if (call.state === 'ended' && this.offHook && call.status >= 400 && call.status !== 487) this.audio.tone(t.congestion);
+    else this.audio.tone(null);
   }
 
   private onMessageWaiting(s: MessageSummary): void {
@@ -200,7 +222,7 @@ export class Phone {
   private enterIdle(): void {
     this.mode = 'idle';
     this.digits = '';
-    this.hal.audio.tone?.([]);
+    this.audio.tone(null);
     this.drawIdle();
   }
 
@@ -319,14 +341,14 @@ export class Phone {
   private startDialing(initial: string): void {
     this.mode = 'dialing';
     this.digits = initial;
-    if (initial === '' && this.offHook) this.hal.audio.tone?.(DIAL_TONE);
+    if (initial === '' && this.offHook) this.audio.tone(this.tonePlan.tones.dial);
     this.drawDialing();
   }
 
   private dialingKey(key: Key): void {
     if (isDialKey(key)) {
       if (this.digits.length >= MAX_DIAL) return;
-      if (this.digits === '') this.hal.audio.tone?.([]); // first digit stops the dial tone
+      this.keyTone(key); // the first digit also ends the dial tone
       this.digits += key;
       this.drawDialing();
       return this.applyDialPlan();
@@ -338,6 +360,17 @@ export class Phone {
     }
     if (key === 'end' || key === 'soft4') return this.enterIdle();
     if (key === 'send' || key === 'soft1' || key === 'ok' || key === 'redial') this.placeCall(key === 'redial' ? this.settings.lastDialed : this.digits);
+  }
+
+  /** A short DTMF tone as feedback for a pressed digit. */
+  private keyTone(key: Key): void {
+    const tone = dtmfTone(key);
+    this.timers.cancel(this.keyToneTimer);
+    this.audio.tone(tone);
+    this.keyToneTimer = this.timers.after(KEY_TONE_MS, () => {
+      this.keyToneTimer = null;
+      if (this.mode === 'dialing') this.audio.tone(null);
+    });
   }
 
   /**
@@ -383,7 +416,7 @@ export class Phone {
     if (target === '') return;
     this.settings.lastDialed = target;
     saveSettings(this.hal.storage, this.settings);
-    this.hal.audio.tone?.([]);
+    this.audio.tone(null);
     const call = this.ua?.activeCall === null ? this.ua.dial(target) : null;
     if (call === null || call === undefined) {
       this.notice(this.account ? 'Cannot call that number' : 'Cannot call: no account', () => (this.offHook ? this.startDialing('') : this.enterIdle()));
