@@ -32,6 +32,7 @@ Options:
   --audio-in <wav>        what the microphone hears (looped; --audio-once plays it once)
   --audio-out <wav>       records everything the speaker plays
   --audio-once            play --audio-in once, then silence
+  --rtp-loss <fraction>   test impairment: drop that share of incoming RTP packets (0..0.5)
   --ui tui|none           terminal UI (default: tui on a terminal without --control stdio)
   --control stdio|none    JSON lines: commands on stdin, events on stdout (default none)
   --data-dir <dir>        storage directory (default ~/.quip/<board>)
@@ -67,6 +68,7 @@ export const emulateCommand: Command = {
           'audio-in': { type: 'string' },
           'audio-out': { type: 'string' },
           'audio-once': { type: 'boolean', default: false },
+          'rtp-loss': { type: 'string' },
           ui: { type: 'string' },
           control: { type: 'string', default: 'none' },
           'data-dir': { type: 'string' },
@@ -88,6 +90,8 @@ export const emulateCommand: Command = {
     const logLevel = values['log-level'] as LogLevel | 'none';
     if (!LEVELS.includes(logLevel)) return usageError('emulate', `--log-level must be one of ${LEVELS.join(', ')}`);
 
+    const rtpLoss = values['rtp-loss'] === undefined ? 0 : Number(values['rtp-loss']);
+    if (!(rtpLoss >= 0 && rtpLoss <= 0.5)) return usageError('emulate', '--rtp-loss must be a fraction from 0 to 0.5');
     let config: BoardConfig;
     let board: BoardInfo;
     try {
@@ -146,6 +150,7 @@ export const emulateCommand: Command = {
         else tui.note(summarize(event));
       },
       onLog: log,
+      rtpLoss,
     });
 
     let quitting = false;

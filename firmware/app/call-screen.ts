@@ -1,6 +1,7 @@
 // What the LCD shows during a call, for any screen size.
 
 import type { Call } from '../ua/call.ts';
+import type { MediaStats } from '../media/rtp-stream.ts';
 import type { Layout, Screen } from './screen.ts';
 
 const TITLES: Record<string, string> = {
@@ -13,7 +14,7 @@ const TITLES: Record<string, string> = {
   ended: 'Call ended',
 };
 
-export function callScreen(screen: Screen, call: Call, nowMs: number): Layout {
+export function callScreen(screen: Screen, call: Call, nowMs: number, stats: MediaStats | null = null): Layout {
   if (call.direction === 'in' && call.state === 'ringing') {
     return { lines: ['Incoming call', call.remote], inverse: [0], softkeys: ['Answer', 'Reject', '', ''] };
   }
@@ -22,8 +23,9 @@ export function callScreen(screen: Screen, call: Call, nowMs: number): Layout {
     title = screen.spread(title, duration(nowMs - call.connectedAt));
   }
   const up = call.state === 'connected' || call.state === 'held';
+  const info = stats !== null && screen.contentRows >= 4 ? `RTP rx ${stats.received} lost ${stats.lost} jit ${Math.round(stats.jitterMs)}ms` : '';
   return {
-    lines: [title, call.remote, call.muted ? 'Muted' : ''],
+    lines: [title, call.remote, call.muted ? 'Muted' : '', info],
     softkeys: up ? ['', call.localHold ? 'Resume' : 'Hold', call.muted ? 'Unmute' : 'Mute', 'End'] : ['', '', '', 'Cancel'],
   };
 }

@@ -6,6 +6,8 @@ import type { Call } from '../ua/call.ts';
 import type { MessageSummary } from '../ua/message-summary.ts';
 import type { Registration } from '../ua/registration.ts';
 import { AudioPath } from '../media/audio-path.ts';
+import { RtpStream } from '../media/rtp-stream.ts';
+import type { MediaStats } from '../media/rtp-stream.ts';
 import { TONE_PLANS } from '../media/tone-plan.ts';
 import type { TonePlan } from '../media/tone-plan.ts';
 import { dtmfTone } from '../media/tones.ts';
@@ -47,6 +49,9 @@ export class Phone {
   private interDigitTimer: number | null = null;
   private keyToneTimer: number | null = null;
   readonly audio: AudioPath;
+  private stream: RtpStream | null = null;
+  private streamCall: Call | null = null;
+  private lastStats: MediaStats | null = null;
   private readonly tonePlan: TonePlan;
 
   constructor(readonly hal: Hal) {
@@ -101,6 +106,7 @@ export class Phone {
         call: (c) => this.onCall(c),
         incoming: (c) => this.onIncoming(c),
         messageWaiting: (s) => this.onMessageWaiting(s),
+        dtmf: (c, digit) => hal.system.emit({ event: 'dtmf', call_id: c.callId, digit, via: 'info' }),
       },
     );
     ctxRef.ua = this.ua;
@@ -109,6 +115,8 @@ export class Phone {
 
   handle(ev: HalEvent): void {
     if (this.stack !== null && this.stack.handleEvent(ev)) return;
+    if (ev.type === 'udp' && this.stream !== null && this.stream.handleUdp(ev.socket, ev.data, ev.address, ev.port)) return;
+    if (this.ua !== null && this.ua.handleMediaEvent(ev)) return;
     switch (ev.type) {
       case 'timer':
         this.timers.fire(ev.id);
@@ -188,6 +196,7 @@ export class Phone {
     this.hal.display.icon('hold', call.state === 'held');
     this.hal.display.icon('mute', call.muted && call.state !== 'ended');
     this.callTone(call);
+    this.updateMedia(call);
     if (call.state === 'ended') {
       this.hal.display.led('line1', 'off');
       this.timers.cancel(this.callTimer);
@@ -198,6 +207,43 @@ export class Phone {
     this.hal.display.led('line1', call.state === 'connected' || call.state === 'held' ? 'on' : 'blink');
     this.mode = 'call';
     this.drawCall();
+  }
+
+  /** Starts, updates or stops the call's RTP stream as its SDP negotiation says. */
+  private updateMedia(call: Call): void {
+    const params = call.media.params;
+    const live = (call.state === 'connected' || call.state === 'held' || call.state === 'early') && params !== null;
+    if (this.stream !== null && this.streamCall === call) {
+      if (live) this.stream.update(params!);
+      else {
+        this.stream.stop();
+        this.stream = null;
+        this.streamCall = null;
+        this.audio.setSink(null);
+      }
+      return;
+    }
+    if (this.stream !== null || !live || call.rtpPair === null) return; // another call owns the media
+    this.stream = new RtpStream(
+      this.hal,
+      call.rtpPair,
+      params!,
+      this.timers,
+      (digit) => this.hal.system.emit({ event: 'dtmf', call_id: call.callId, digit, via: 'rtp' }),
+      (s) => this.onStats(call, s),
+    );
+    this.stream.muted = call.muted;
+    this.streamCall = call;
+    this.audio.setSink(this.stream);
+  }
+
+  private onStats(call: Call, s: MediaStats): void {
+    this.lastStats = s;
+    this.hal.system.emit({
+      event: 'media_stats', call_id: call.callId, sent: s.sent, received: s.received, lost: s.lost, late: s.late,
+      concealed: s.concealed, jitter_ms: s.jitterMs, rtt_ms: s.rttMs,
+    });
+    if (this.mode === 'call' && call === this.call) this.drawCall();
   }
 
   /** Ringback while the far end rings (unless it sends early media), busy when refused. */
@@ -261,7 +307,7 @@ export class Phone {
   private drawCall(): void {
     const call = this.call;
     if (call === null) return;
-    this.show(callScreen(this.screen, call, this.hal.clock.monotonic()));
+    this.show(callScreen(this.screen, call, this.hal.clock.monotonic(), call === this.streamCall ? this.lastStats : null));
     this.timers.cancel(this.callTimer);
     if (call.state === 'connected' || call.state === 'held') {
       this.callTimer = this.timers.after(1000, () => this.mode === 'call' && this.drawCall());
@@ -305,7 +351,10 @@ export class Phone {
       else if (!down && this.mode === 'dialing') this.enterIdle();
       return;
     }
-    if (!down) return; // every other key acts on press
+    if (!down) {
+      if (this.mode === 'call' && isDialKey(key) && this.stream !== null) this.stream.dtmf(key, false);
+      return; // every other key acts on press
+    }
     if (key === 'vol_up' || key === 'vol_down') return this.changeVolume(key === 'vol_up' ? 1 : -1);
     switch (this.mode) {
       case 'idle':
@@ -407,7 +456,18 @@ export class Phone {
       call.hold(!call.localHold);
       return;
     }
-    if (key === 'mute' || key === 'soft3') call.setMuted(!call.muted);
+    if (key === 'mute' || key === 'soft3') {
+      call.setMuted(!call.muted);
+      if (this.stream !== null) this.stream.muted = call.muted;
+      return;
+    }
+    if (isDialKey(key) && (call.state === 'connected' || call.state === 'held')) this.sendDtmf(key, true);
+  }
+
+  /** A digit pressed in a call: RFC 4733 telephone-event when negotiated, else SIP INFO. */
+  private sendDtmf(key: Key, down: boolean): void {
+    if (this.stream !== null && this.stream.dtmf(key, down)) return;
+    if (down) this.call?.sendInfoDtmf(key);
   }
 
   private placeCall(target: string): void {

@@ -11,6 +11,8 @@ import { Dialog } from './dialog.ts';
 import type { MediaSession } from './media-session.ts';
 import { prepareRetry } from './request-retry.ts';
 import type { UaContext } from './context.ts';
+import type { PortPair } from '../media/rtp-ports.ts';
+import { DTMF_RELAY_CONTENT_TYPE, dtmfRelayBody, parseDtmfRelay } from '../media/dtmf.ts';
 
 export type CallState = 'dialing' | 'trying' | 'ringing' | 'early' | 'connected' | 'held' | 'ended';
 
@@ -25,6 +27,8 @@ export interface CallHost {
   allow: string;
   supported: string;
   changed(call: Call): void;
+  /** A DTMF digit the peer sent by SIP INFO (RFC 4733 digits come with the media). */
+  dtmf?(call: Call, digit: string): void;
 }
 
 const MAX_REDIRECTS = 5;
@@ -44,6 +48,8 @@ export class Call {
   remoteHold = false;
   readonly startedAt: number;
   connectedAt = 0;
+  /** The RTP/RTCP sockets this call's SDP names (owned by the user agent's pool). */
+  rtpPair: PortPair | null = null;
   // outgoing
   private invite: SipMessage | null = null;
   private inviteTx: ClientTransaction | null = null;
@@ -409,6 +415,15 @@ export class Call {
     return true;
   }
 
+  /** DTMF by SIP INFO (application/dtmf-relay), for peers without telephone-events. */
+  sendInfoDtmf(digit: string): void {
+    if (this.dialog === null || (this.state !== 'connected' && this.state !== 'held')) return;
+    const req = this.dialog.request('INFO');
+    req.add('Content-Type', DTMF_RELAY_CONTENT_TYPE);
+    req.body = dtmfRelayBody(digit, 160);
+    this.inDialog(req, null, () => {});
+  }
+
   setMuted(on: boolean): void {
     this.muted = on;
     this.host.changed(this);
@@ -440,7 +455,12 @@ export class Call {
         }
         return;
       }
-      case 'INFO':
+      case 'INFO': {
+        const digit = isDtmfRelay(req) ? parseDtmfRelay(req.bodyText()) : null;
+        tx.respond(createResponse(req, 200));
+        if (digit !== null) this.host.dtmf?.(this, digit);
+        return;
+      }
       case 'OPTIONS':
       case 'NOTIFY': {
         const res = createResponse(req, 200);
@@ -541,6 +561,15 @@ export class Call {
     if (this.state === s && s !== 'connected' && s !== 'held') return;
     this.state = s;
     this.host.changed(this);
+  }
+}
+
+function isDtmfRelay(m: SipMessage): boolean {
+  try {
+    const ct = m.contentType();
+    return ct !== undefined && ct.type === 'application' && ct.subtype === 'dtmf-relay';
+  } catch {
+    return false;
   }
 }
 

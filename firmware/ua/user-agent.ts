@@ -14,6 +14,8 @@ import type { MessageSummary } from './message-summary.ts';
 import { MessageWaiting } from './mwi.ts';
 import { Registration } from './registration.ts';
 import { resolveTargets } from './targets.ts';
+import { RtpPorts } from '../media/rtp-ports.ts';
+import type { HalEvent } from '../../hal/contract.ts';
 
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, PRACK, UPDATE, INFO';
 const SUPPORTED = ['100rel'];
@@ -23,6 +25,7 @@ export interface UaListener {
   call(call: Call): void;
   incoming(call: Call): void;
   messageWaiting(s: MessageSummary): void;
+  dtmf?(call: Call, digit: string): void;
 }
 
 export class UserAgent implements TransactionUser {
@@ -34,6 +37,8 @@ export class UserAgent implements TransactionUser {
   busyAction: 'reject' = 'reject';
   private rtpPort = 16384;
   private readonly transport: TransportName;
+  /** RTP/RTCP sockets bound ahead of calls, so an SDP names a port that is really open. */
+  readonly ports: RtpPorts;
 
   constructor(
     private readonly ctx: UaContext,
@@ -42,10 +47,17 @@ export class UserAgent implements TransactionUser {
   ) {
     this.resolver = new HalDnsResolver(ctx.hal.net, ctx.timers);
     this.transport = board.sip.transport;
+    this.ports = new RtpPorts(ctx.hal.net, 16384, 2);
+  }
+
+  /** Network events for the media sockets (bind results). */
+  handleMediaEvent(ev: HalEvent): boolean {
+    return this.ports.handleEvent(ev);
   }
 
   /** Registers every provisioned account (auto-register on boot). */
   start(): void {
+    this.ports.open();
     for (const config of this.board.accounts.slice(0, this.board.maxAccounts)) {
       const account = toAccount(config);
       if (account === null) {
@@ -87,7 +99,9 @@ export class UserAgent implements TransactionUser {
     if (uri === null) return null;
     const account = this.primary?.account ?? null;
     const from = account !== null ? fromHeader(account) : `<sip:quip@${this.ctx.stack.localAddress()}>`;
-    const call = Call.dial(this.callHost(), uri.uri, uri.text, from, this.newMedia());
+    const pair = this.ports.acquire();
+    const call = Call.dial(this.callHost(), uri.uri, uri.text, from, this.newMedia(pair?.port));
+    call.rtpPair = pair;
     this.track(call);
     return call;
   }
@@ -157,8 +171,13 @@ export class UserAgent implements TransactionUser {
       tx.respond(createResponse(req, 486, undefined, this.ctx.stack.random(6)));
       return;
     }
-    const call = Call.incoming(this.callHost(), req, tx, this.newMedia());
-    if (call.state === 'ended') return;
+    const pair = this.ports.acquire();
+    const call = Call.incoming(this.callHost(), req, tx, this.newMedia(pair?.port));
+    call.rtpPair = pair;
+    if (call.state === 'ended') {
+      if (pair !== null) this.ports.release(pair);
+      return;
+    }
     this.track(call);
     this.listener.incoming(call);
   }
@@ -193,9 +212,9 @@ export class UserAgent implements TransactionUser {
     }
   }
 
-  private newMedia(): MediaSession {
-    const port = this.rtpPort;
-    this.rtpPort = this.rtpPort >= 32766 ? 16384 : this.rtpPort + 2;
+  private newMedia(bound?: number): MediaSession {
+    const port = bound ?? this.rtpPort;
+    if (bound === undefined) this.rtpPort = this.rtpPort >= 32766 ? 16384 : this.rtpPort + 2;
     const sessionId = String(Math.floor(this.ctx.hal.clock.now() / 1000));
     return new MediaSession(codecsFor(this.board.codecs), this.ctx.stack.localAddress(), port, sessionId);
   }
@@ -231,7 +250,13 @@ export class UserAgent implements TransactionUser {
       },
       allow: ALLOW,
       supported: SUPPORTED.join(', '),
-      changed: (call) => this.listener.call(call),
+      changed: (call) => {
+        if (call.state === 'ended' && call.rtpPair !== null) {
+          this.ports.release(call.rtpPair);
+        }
+        this.listener.call(call);
+      },
+      dtmf: (call, digit) => this.listener.dtmf?.(call, digit),
     };
   }
 

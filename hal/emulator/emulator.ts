@@ -19,6 +19,8 @@ export interface EmulatorOptions {
   firmware: { code: string; globalName: string };
   dataDir: string;
   net?: { bindAddress?: string; advertisedAddress?: string };
+  /** Test impairment, like netem: drop this fraction of incoming RTP datagrams (seeded, repeatable). */
+  rtpLoss?: number;
   audio?: { input?: string; output?: string; loop?: boolean };
   /** Control events: boot, display, registered, call_state, watchdog, error, ... */
   onEvent(event: ControlEvent): void;
@@ -51,6 +53,7 @@ export class Emulator {
   private rebootTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private generation = 0;
+  private lossSeed = 0x2545f491;
   private boots = 0;
 
   constructor(private readonly options: EmulatorOptions) {
@@ -102,8 +105,11 @@ export class Emulator {
   private async bootOnce(): Promise<void> {
     if (this.stopped) return;
     const generation = ++this.generation;
+    const loss = this.options.rtpLoss ?? 0;
     const deliver = (ev: HalEvent): void => {
-      if (generation === this.generation) this.deliver(ev);
+      if (generation !== this.generation) return;
+      if (loss > 0 && ev.type === 'udp' && isRtp(ev.data) && this.lossRandom() < loss) return;
+      this.deliver(ev);
     };
     const clock = new HostClock(deliver);
     const net = new NodeNet(deliver, this.options.net ?? {});
@@ -224,7 +230,20 @@ export class Emulator {
     void boot.audio.close();
   }
 
+  /** A small LCG: the same loss pattern every run, so a failure can be replayed. */
+  private lossRandom(): number {
+    this.lossSeed = (Math.imul(this.lossSeed, 1664525) + 1013904223) >>> 0;
+    return this.lossSeed / 4294967296;
+  }
+
   private emitDisplay(st: LcdState): void {
     this.options.onEvent({ event: 'display', ...st });
   }
+}
+
+/** RTP version 2 with a payload type that is not RTCP (RFC 5761 §4). */
+function isRtp(data: string): boolean {
+  if (data.length < 12 || (data.charCodeAt(0) & 0xc0) !== 0x80) return false;
+  const pt = data.charCodeAt(1) & 0x7f;
+  return pt < 64 || pt > 95;
 }
