@@ -25,13 +25,17 @@ the bench stops with exit code 1 and reports no numbers. quip's serializer is ti
 
 Each measurement is calibrated to run about --seconds and repeated 3 times; the median
 is reported. The minified size of firmware/sip + firmware/sdp bundled together is
-reported as well.
+reported as well, and so is the media hot path inside QuickJS: RTP packets built per
+second, G.711 encoding against a textbook per-sample encoder, and the CPU share of one
+full-duplex 20 ms G.711 call (target <= 1 %).
 
 Options:
   --json               Print exactly one JSON object on stdout (progress goes to stderr).
                        Fields: parse_msgs_per_s, sipjs_parse_msgs_per_s,
                        jssip_parse_msgs_per_s, ratio_vs_sipjs, ratio_vs_jssip (quip / peer),
-                       serialize_msgs_per_s, sip_sdp_core_min_bytes, engine, settings,
+                       serialize_msgs_per_s, sip_sdp_core_min_bytes, rtp_packetize_per_s,
+                       g711_encode_samples_per_s, reference_g711_encode_samples_per_s,
+                       g711_ratio_vs_reference, call_cpu_percent, engine, settings,
                        workload, parsers (per-parser samples), notes. Fields for parsers
                        not run are null.
   --seconds <s>        Time per measurement in seconds (default 1).
@@ -139,6 +143,13 @@ export function formatTable(report: BenchReport): string {
   if (quip) {
     out.push(
       `SIP+SDP core, minified: ${report.sip_sdp_core_min_bytes === null ? 'n/a' : `${report.sip_sdp_core_min_bytes} bytes`}`,
+    );
+  }
+  if (report.call_cpu_percent !== null) {
+    out.push(
+      `RTP packetize: ${report.rtp_packetize_per_s?.toLocaleString('en-US')} packets/s`,
+      `G.711 encode: ${report.g711_encode_samples_per_s?.toLocaleString('en-US')} samples/s (${report.g711_ratio_vs_reference}x the textbook encoder)`,
+      `One full-duplex 20 ms G.711 call: ${report.call_cpu_percent} % of one core (target <= 1 %)`,
     );
   }
   out.push('Serialization: SIP.js and JsSIP have no serializer for parsed messages (n/a).', '');

@@ -34,28 +34,31 @@ for (let code = 0; code < 256; code++) {
   ALAW_DECODE[code] = code > 127 ? amag : -amag;
 }
 
-for (let i = 0; i < 16384; i++) {
-  const y = (i << 18) >> 18; // the signed 14-bit value sample >> 2
-  let absno = (y < 0 ? ~y : y) + 33;
-  if (absno > 0x1fff) absno = 0x1fff;
-  const segno = 33 - Math.clz32(absno >> 6); // 1 + bit length of absno >> 6
-  const code = ((8 - segno) << 4) | (15 - ((absno >> segno) & 15));
-  ULAW_ENCODE[i] = y >= 0 ? code | 0x80 : code;
+// The encode tables are filled one quantization interval at a time (256 native fills)
+// rather than sample by sample: ~10x less start-up work in QuickJS.
+for (let seg = 0; seg < 8; seg++) {
+  for (let q = 0; q < 16; q++) {
+    // G.191 ulaw_compress: absno = |x| >> 2 (one's complement for negatives) + 33, capped at
+    // 8191; segment segno = seg + 1, mantissa q = (absno >> segno) & 15.
+    const lo = (16 + q) << (seg + 1);
+    const hi = seg === 7 && q === 15 ? 8191 + 33 : ((17 + q) << (seg + 1)) - 1; // the top absorbs the cap
+    const code = ((7 - seg) << 4) | (15 - q);
+    // y = sample >> 2: absno = y + 33 for y >= 0, 32 - y for y < 0 (index y + 16384).
+    ULAW_ENCODE.fill(code | 0x80, Math.max(0, lo - 33), Math.min(8191, hi - 33) + 1);
+    ULAW_ENCODE.fill(code, 16384 + Math.max(-8192, 32 - hi), 16384 + Math.min(-1, 32 - lo) + 1);
+  }
 }
 
-for (let i = 0; i < 4096; i++) {
-  const y = (i << 20) >> 20; // the signed 12-bit value sample >> 4
-  let ix = y < 0 ? ~y : y;
-  if (ix > 15) {
-    let exp = 1;
-    while (ix > 31) {
-      ix >>= 1;
-      exp++;
-    }
-    ix = ix - 16 + (exp << 4);
-  }
-  if (y >= 0) ix |= 0x80;
-  ALAW_ENCODE[i] = ix ^ 0x55;
+for (let m = 0; m < 128; m++) {
+  // G.191 alaw_compress: ix = |x| >> 4 (one's complement for negatives); segment e > 0 holds
+  // ix in [16 << (e - 1), 32 << (e - 1)), mantissa ((ix >> (e - 1)) - 16); segment 0 is ix itself.
+  const e = m >> 4;
+  const q = m & 15;
+  const lo = e === 0 ? q : (16 + q) << (e - 1);
+  const hi = e === 0 ? q : ((17 + q) << (e - 1)) - 1;
+  // y = sample >> 4: ix = y for y >= 0, -y - 1 for y < 0 (index y + 4096).
+  ALAW_ENCODE.fill((m | 0x80) ^ 0x55, lo, hi + 1);
+  ALAW_ENCODE.fill(m ^ 0x55, 4096 - hi - 1, 4096 - lo);
 }
 
 /**

@@ -3,13 +3,14 @@
 // stream both feed that one speaker frame; the frame clock runs only while one of them does.
 
 import type { Hal } from '../../hal/contract.ts';
+import { pcmToBinary } from '../codec/g711.ts';
 import { ToneGenerator } from './tones.ts';
 import type { Tone } from './tones.ts';
 
 /** What plays through the frame loop besides tones: the call's media stream. */
 export interface FrameSink {
-  /** Takes the microphone frame, writes what the speaker should play into `out`. */
-  frame(mic: Int16Array, out: Int16Array): void;
+  /** Takes the microphone frame (16-bit LE byte string, as the HAL gave it), writes what the speaker should play into `out`. */
+  frame(mic: string, out: Int16Array): void;
 }
 
 export const SAMPLE_RATE = 8000;
@@ -20,7 +21,6 @@ export class AudioPath {
   readonly tones = new ToneGenerator(SAMPLE_RATE);
   private sink: FrameSink | null = null;
   private running = false;
-  private readonly mic = new Int16Array(SAMPLES);
   private readonly out = new Int16Array(SAMPLES);
   private readonly toneFrame = new Int16Array(SAMPLES);
 
@@ -40,21 +40,15 @@ export class AudioPath {
 
   /** One audio_frame event: 16-bit LE PCM in, one frame played back. */
   onFrame(pcm: string): void {
-    const n = Math.min(SAMPLES, pcm.length >> 1);
-    for (let i = 0; i < n; i++) {
-      const v = pcm.charCodeAt(2 * i) | (pcm.charCodeAt(2 * i + 1) << 8);
-      this.mic[i] = v > 32767 ? v - 65536 : v;
-    }
-    for (let i = n; i < SAMPLES; i++) this.mic[i] = 0;
     this.out.fill(0);
-    if (this.sink !== null) this.sink.frame(this.mic, this.out);
+    if (this.sink !== null) this.sink.frame(pcm, this.out);
     if (this.tones.active && this.tones.nextFrame(this.toneFrame)) {
       for (let i = 0; i < SAMPLES; i++) {
         const v = this.out[i]! + this.toneFrame[i]!;
         this.out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
       }
     }
-    this.hal.audio.play(toBinary(this.out));
+    this.hal.audio.play(pcmToBinary(this.out));
     if (!this.tones.active && this.sink === null) this.update();
   }
 
@@ -64,15 +58,4 @@ export class AudioPath {
     else if (!want && this.running) this.hal.audio.stop();
     this.running = want;
   }
-}
-
-/** 16-bit little-endian PCM as the HAL's byte string. */
-function toBinary(pcm: Int16Array): string {
-  const codes: number[] = new Array(pcm.length * 2);
-  for (let i = 0; i < pcm.length; i++) {
-    const v = pcm[i]! & 0xffff;
-    codes[2 * i] = v & 0xff;
-    codes[2 * i + 1] = v >> 8;
-  }
-  return String.fromCharCode.apply(null, codes);
 }

@@ -91,7 +91,7 @@ export class RtpStream implements FrameSink {
     return true;
   }
 
-  frame(mic: Int16Array, out: Int16Array): void {
+  frame(mic: string, out: Int16Array): void {
     if (this.stopped) return;
     if (this.canSend && this.remote.port > 0) this.sendFrame(mic);
     else this.sender.advance(SAMPLES);
@@ -152,7 +152,7 @@ export class RtpStream implements FrameSink {
     this.onStats(this.stats());
   }
 
-  private sendFrame(mic: Int16Array): void {
+  private sendFrame(mic: string): void {
     const dtmf = this.dtmfTx.busy ? this.dtmfTx.next(SAMPLES) : null;
     if (dtmf !== null && this.params.dtmfPayloadType !== null) {
       const pkt = writeRtpBinary(
@@ -166,7 +166,10 @@ export class RtpStream implements FrameSink {
       return;
     }
     if (this.muted) this.payload.fill(this.codec.payloadType === 0 ? 0xff : 0xd5); // G.711 silence
-    else this.codec.encode(mic, this.payload, 0);
+    else {
+      const end = this.codec.encodeBinary(mic, this.payload, 0); // straight from the HAL's bytes
+      if (end < SAMPLES) this.payload.fill(this.codec.payloadType === 0 ? 0xff : 0xd5, end);
+    }
     this.hal.net.udpSend(this.pair.rtp, this.sender.nextBinary(this.payload, SAMPLES), this.remote.address, this.remote.port);
   }
 

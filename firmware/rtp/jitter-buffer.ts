@@ -5,7 +5,7 @@
 // current frame, or says the frame is lost (conceal it) or idle (nothing scheduled).
 //
 // Delay adapts in three ways:
-// - a talkspurt start (first packet, marker bit, or a timestamp jump past maxDelay) plays
+// - a talkspurt start (first packet, marker bit, or a timestamp gap past maxDelay) plays
 //   when the packet has waited the target delay: the free moment to grow or shrink;
 // - after an underrun the next packet plays on arrival and the clock re-anchors on it,
 //   so a delay spike lengthens the buffer instead of making every later packet late;
@@ -242,6 +242,7 @@ export class JitterBuffer {
       if (!this.underrun) {
         this.underrun = true;
         this.nUnderruns++;
+        this.overFrames = 0; // a new stretch: the delay is measured afresh
       }
       this.playTs += F;
       return { payload: null, pt: this.lastPt, lost: true, packet: null };
@@ -251,7 +252,7 @@ export class JitterBuffer {
     const rel = (pkt.timestamp - this.base) | 0;
     const waited = nowMs - this.slotArrival[idx]!;
 
-    if (!this.havePlayed || (h === this.nextSeq && (pkt.marker || rel - this.playTs > this.maxDelaySamples))) {
+    if (!this.havePlayed || (h === this.nextSeq && (pkt.marker || rel - this.lastRel > this.maxDelaySamples))) {
       // Talkspurt start: play once it has waited the target (±half a frame), then follow its clock.
       if (waited < this.targetMs - this.frameMs / 2) {
         this.playTs += F;
@@ -292,6 +293,7 @@ export class JitterBuffer {
 
   /** Empties the buffer and forgets the stream (statistics are kept). */
   reset(): void {
+    this.nDropped += this.count;
     this.clearRing();
     this.started = false;
     this.havePlayed = false;
@@ -383,7 +385,9 @@ export class JitterBuffer {
     this.count = 0;
   }
 
+  /** Starts over on a new stream; packets of the old one still held are dropped. */
   private restart(packet: RtpPacket, arrivalMs: number): void {
+    this.nDropped += this.count;
     this.clearRing();
     this.started = true;
     this.ssrc = packet.ssrc;

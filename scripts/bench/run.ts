@@ -1,6 +1,7 @@
 // The bench proper: bundles each parser with the shared in-VM harness, loads it into its own QuickJS
 // runtime, checks that every parser extracts the right transaction keys from every workload
 // message, then times parsing (and quip's serializer) with loops that run inside QuickJS.
+import { runMediaBench } from './media.ts';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,6 +114,14 @@ export interface BenchReport {
   ratio_vs_jssip: number | null;
   serialize_msgs_per_s: number | null;
   sip_sdp_core_min_bytes: number | null;
+  /** Media hot path (quip only): RTP packets built per second inside QuickJS. */
+  rtp_packetize_per_s: number | null;
+  g711_encode_samples_per_s: number | null;
+  /** The textbook per-sample µ-law encoder in the same engine, and quip's speed relative to it. */
+  reference_g711_encode_samples_per_s: number | null;
+  g711_ratio_vs_reference: number | null;
+  /** CPU share of one core one full-duplex 20 ms G.711 call costs inside QuickJS (target ≤ 1 %). */
+  call_cpu_percent: number | null;
   engine: Record<string, string | number>;
   settings: { seconds_per_measurement: number; repeats: number; statistic: string };
   workload: { messages: number; bytes: number; names: string[] };
@@ -338,6 +347,7 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
     }
 
     const coreBytes = specs.some((s) => s.id === QUIP.id) ? await sipSdpCoreMinBytes(log) : null;
+    const media = specs.some((s) => s.id === QUIP.id) ? await runMediaBench(seconds, repeats, log) : null;
     const rate = (id: string): number | null => results[id]?.parse.median ?? null;
     const ratio = (a: number | null, b: number | null): number | null =>
       a !== null && b !== null && b > 0 ? Math.round((a / b) * 1000) / 1000 : null;
@@ -350,6 +360,11 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
       ratio_vs_jssip: ratio(quipRate, rate(JSSIP.id)),
       serialize_msgs_per_s: results[QUIP.id]?.serialize?.median ?? null,
       sip_sdp_core_min_bytes: coreBytes,
+      rtp_packetize_per_s: media?.rtp_packetize_per_s ?? null,
+      g711_encode_samples_per_s: media?.g711_encode_samples_per_s ?? null,
+      reference_g711_encode_samples_per_s: media?.reference_g711_encode_samples_per_s ?? null,
+      g711_ratio_vs_reference: media?.g711_ratio_vs_reference ?? null,
+      call_cpu_percent: media?.call_cpu_percent ?? null,
       engine: engineInfo(VM_SETTINGS),
       settings: { seconds_per_measurement: seconds, repeats, statistic: 'median of repeats' },
       workload: { messages: workload.length, bytes: workloadBytes, names: workload.map((m) => m.name) },

@@ -47,6 +47,11 @@ const RATE_FIELDS = [
   'ratio_vs_sipjs',
   'ratio_vs_jssip',
   'serialize_msgs_per_s',
+  'rtp_packetize_per_s',
+  'g711_encode_samples_per_s',
+  'reference_g711_encode_samples_per_s',
+  'g711_ratio_vs_reference',
+  'call_cpu_percent',
 ] as const;
 
 test('--json prints exactly one JSON object whose rates and ratios are positive numbers', async (t) => {

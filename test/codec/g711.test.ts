@@ -68,6 +68,48 @@ test('encoders follow the G.711/G.191 decision values and clip', (t) => {
   t.is(linearToAlaw(-32768), 0x2a);
 });
 
+// The ITU-T G.191 reference encoders (g711.c: ulaw_compress, alaw_compress), sample by sample.
+function g191Ulaw(x: number): number {
+  let absno = x < 0 ? (~x >> 2) + 33 : (x >> 2) + 33;
+  if (absno > 0x1fff) absno = 0x1fff;
+  let i = absno >> 6;
+  let segno = 1;
+  while (i !== 0) {
+    segno++;
+    i >>= 1;
+  }
+  const code = ((8 - segno) << 4) | (15 - ((absno >> segno) & 15));
+  return x >= 0 ? code | 0x80 : code;
+}
+
+function g191Alaw(x: number): number {
+  let ix = x < 0 ? ~x >> 4 : x >> 4;
+  if (ix > 15) {
+    let iexp = 1;
+    while (ix > 16 + 15) {
+      ix >>= 1;
+      iexp++;
+    }
+    ix -= 16;
+    ix += iexp << 4;
+  }
+  if (x >= 0) ix |= 0x80;
+  return ix ^ 0x55;
+}
+
+test('encoders are bit-exact with the G.191 reference for every 16-bit sample', (t) => {
+  const pcm = allSamples();
+  const u = new Uint8Array(65536);
+  const a = new Uint8Array(65536);
+  encodeUlaw(pcm, u);
+  encodeAlaw(pcm, a);
+  let mismatches = 0;
+  for (let i = 0; i < 65536; i++) {
+    if (u[i] !== g191Ulaw(pcm[i]!) || a[i] !== g191Alaw(pcm[i]!)) mismatches++;
+  }
+  t.is(mismatches, 0);
+});
+
 test('re-encoding a decoded code gives the code back', (t) => {
   for (let c = 0; c < 256; c++) {
     // µ-law has two zeros (0x7f = -0, 0xff = +0); +0 is the one the encoder produces.

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { readWav, writeWav } from '../../hal/emulator/wav.ts';
 import { decodeUlaw, encodeUlaw } from '../../firmware/codec/g711.ts';
 import { labWithPhones } from '../helpers/lab-phones.ts';
-import type { EmulatorProcess } from '../helpers/emulator-process.ts';
+import type { EmuEvent, EmulatorProcess } from '../helpers/emulator-process.ts';
 
 const RATE = 8000;
 const dir = mkdtempSync(join(tmpdir(), 'quip-audio-'));
@@ -100,8 +100,8 @@ test.serial('speech-band audio arrives at G.711 quality both ways, and DTMF digi
     alice.send({ key: d, down: false });
     await new Promise((r) => setTimeout(r, 300));
   }
-  const digits = [];
-  for (let i = 0; i < 3; i++) digits.push(await bob.waitFor((e) => e.event === 'dtmf' && !digits.includes(e as never) && e.digit === ['1', '2', '#'][i]));
+  const digits: EmuEvent[] = [];
+  for (let i = 0; i < 3; i++) digits.push(await bob.waitFor((e) => e.event === 'dtmf' && !digits.includes(e) && e.digit === ['1', '2', '#'][i]));
   t.deepEqual(digits.map((e) => e.digit), ['1', '2', '#']);
   t.is(digits[0]!.via, 'rtp');
   await bob.waitFor((e) => e.event === 'media_stats');
