@@ -89,10 +89,14 @@ test('a config with every optional field loads by path; its firmware version win
     uri: 'sip:alice@lab.example',
     password: 'wonderland',
     registrar: '192.0.2.10:5070',
+    outboundProxy: '192.0.2.11:5060',
     displayName: 'Alice',
     expires: 600,
   });
   t.is(c.provisioningUrl, 'https://provisioning.lab.example/quip/lab3.json');
+  t.is(c.tonePlan, 'eu');
+  t.is(toBoardInfo(c).tonePlan, 'eu');
+  t.is(toBoardInfo(loadBoardConfig('desk6')).tonePlan, 'na'); // the default
   t.false('$schema' in c);
 });
 
