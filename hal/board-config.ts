@@ -35,6 +35,8 @@ export interface BoardConfig {
   provisioningUrl?: string;
   /** Call-progress tone plan: North American ('na', default) or European/ITU 425 Hz ('eu'). */
   tonePlan?: 'na' | 'eu';
+  /** Local RTP port range (RTP on even ports, RTCP on the next); default 16384–32766. */
+  rtpPorts?: { min: number; max: number };
   /** Pins the firmware version for this board; absent = package.json's version. */
   firmware?: { version: string };
 }
@@ -224,7 +226,7 @@ function accountUriProblem(uri: string): string | null {
 
 const TOP_LEVEL = [
   '$schema', 'id', 'name', 'display', 'leds', 'keys', 'keymap', 'codecs', 'memory', 'watchdogMs',
-  'maxAccounts', 'sip', 'dialPlan', 'accounts', 'provisioningUrl', 'firmware', 'tonePlan',
+  'maxAccounts', 'sip', 'dialPlan', 'accounts', 'provisioningUrl', 'firmware', 'tonePlan', 'rtpPorts',
 ] as const;
 
 function checkKeys(c: Checker, value: unknown, softkeys: number): Key[] {
@@ -352,6 +354,13 @@ export function validateBoardConfig(json: unknown, source: string): BoardConfig 
   };
   if (obj['provisioningUrl'] !== undefined) config.provisioningUrl = checkProvisioningUrl(c, obj['provisioningUrl']);
   if (obj['tonePlan'] !== undefined) config.tonePlan = c.oneOf(obj['tonePlan'], 'tonePlan', ['na', 'eu'] as const);
+  if (obj['rtpPorts'] !== undefined) {
+    const r = c.object(obj['rtpPorts'], 'rtpPorts', ['min', 'max']);
+    const min = c.int(r['min'], 'rtpPorts.min', 1024, 65532);
+    const max = c.int(r['max'], 'rtpPorts.max', min + 2, 65534);
+    if (min % 2 !== 0) c.expected('rtpPorts.min', 'an even port (RTP even, RTCP odd: RFC 3550 §11)', min);
+    config.rtpPorts = { min, max };
+  }
   if (obj['firmware'] !== undefined) {
     const f = c.object(obj['firmware'], 'firmware', ['version']);
     const version = c.text(f['version'], 'firmware.version', 64);
@@ -444,6 +453,7 @@ export function toBoardInfo(config: BoardConfig): BoardInfo {
     accounts: config.accounts.map((account) => ({ ...account })),
     dialPlan: { ...config.dialPlan },
     tonePlan: config.tonePlan ?? 'na',
+    rtpPorts: config.rtpPorts ? { ...config.rtpPorts } : { min: 16384, max: 32766 },
   };
 }
 

@@ -29,6 +29,8 @@ export interface BoardInfo {
   dialPlan: { digitMap: string; interDigitTimeoutMs: number };
   /** Call-progress tones: 'na' (350+440 Hz dial tone, ...) or 'eu' (425 Hz). */
   tonePlan: 'na' | 'eu';
+  /** Local RTP port range: RTP on even ports, RTCP on the next odd one. */
+  rtpPorts: { min: number; max: number };
 }
 
 export interface AccountConfig {

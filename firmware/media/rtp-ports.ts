@@ -22,6 +22,7 @@ export class RtpPorts {
   constructor(
     private readonly net: NetHal,
     private readonly base: number,
+    private readonly max: number,
     private readonly count: number,
   ) {
     this.next = base;
@@ -54,15 +55,14 @@ export class RtpPorts {
       this.open(); // try the next ports
       return true;
     }
-    if (ev.socket === pair.rtcp) pair.bound = pair.bound || false;
-    if (ev.socket === pair.rtp) pair.bound = true;
+    if (ev.socket === pair.rtp) pair.bound = true; // RTCP binding next door is best effort
     return true;
   }
 
   private openPair(): void {
     this.tries++;
     const port = this.next;
-    this.next = this.next + 2 > this.base + 2 * 500 ? this.base : this.next + 2;
+    this.next = this.next + 3 > this.max ? this.base : this.next + 2;
     this.pairs.push({ port, rtp: this.net.udpOpen(port), rtcp: this.net.udpOpen(port + 1), bound: false, inUse: false });
   }
 }

@@ -4,7 +4,7 @@
 // learned from its packets (symmetric RTP, for NAT).
 
 import type { Hal } from '../../hal/contract.ts';
-import { PacketLossConcealer } from '../codec/concealment.ts';
+import { CN_PAYLOAD_TYPE, ComfortNoiseGenerator, PacketLossConcealer, parseComfortNoise } from '../codec/concealment.ts';
 import { codecFor } from '../codec/g711.ts';
 import type { G711Codec } from '../codec/g711.ts';
 import { JitterBuffer } from '../rtp/jitter-buffer.ts';
@@ -38,6 +38,9 @@ export class RtpStream implements FrameSink {
   private readonly jitter = new JitterBuffer({ clockRate: 8000, frameMs: 20 });
   private readonly reception = new ReceptionStats();
   private readonly plc = new PacketLossConcealer();
+  /** RFC 3389: after a comfort-noise packet the far end is silent on purpose; fill with noise. */
+  private readonly noise = new ComfortNoiseGenerator();
+  private inSilence = false;
   private readonly dtmfTx = new DtmfSender();
   private readonly dtmfRx = new DtmfReceiver();
   private readonly payload = new Uint8Array(SAMPLES);
@@ -176,10 +179,18 @@ export class RtpStream implements FrameSink {
   private playFrame(out: Int16Array): void {
     const p = this.jitter.pop(this.hal.clock.monotonic());
     if (p.payload !== null && p.pt === this.codec.payloadType) {
+      this.inSilence = false;
       const n = this.codec.decode(p.payload, this.decoded);
       if (n < SAMPLES) this.decoded.fill(0, n);
       this.plc.good(this.decoded);
       out.set(this.decoded);
+    } else if (p.payload !== null && p.pt === CN_PAYLOAD_TYPE) {
+      const cn = parseComfortNoise(p.payload);
+      if (cn !== null) this.noise.setLevel(cn.levelDbov);
+      this.inSilence = true;
+      this.noise.fill(out);
+    } else if (this.inSilence) {
+      this.noise.fill(out); // no packets during a silence period is not loss
     } else if (p.lost) {
       this.concealed++;
       this.plc.conceal(out);

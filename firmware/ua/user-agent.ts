@@ -47,7 +47,7 @@ export class UserAgent implements TransactionUser {
   ) {
     this.resolver = new HalDnsResolver(ctx.hal.net, ctx.timers);
     this.transport = board.sip.transport;
-    this.ports = new RtpPorts(ctx.hal.net, 16384, 2);
+    this.ports = new RtpPorts(ctx.hal.net, board.rtpPorts.min, board.rtpPorts.max, 2);
   }
 
   /** Network events for the media sockets (bind results). */

@@ -97,6 +97,8 @@ test('a config with every optional field loads by path; its firmware version win
   t.is(c.tonePlan, 'eu');
   t.is(toBoardInfo(c).tonePlan, 'eu');
   t.is(toBoardInfo(loadBoardConfig('desk6')).tonePlan, 'na'); // the default
+  t.deepEqual(c.rtpPorts, { min: 20000, max: 20100 });
+  t.deepEqual(toBoardInfo(loadBoardConfig('desk6')).rtpPorts, { min: 16384, max: 32766 });
   t.false('$schema' in c);
 });
 
