@@ -16,6 +16,7 @@ import { Emulator } from '../hal/emulator/emulator.ts';
 import type { ControlEvent } from '../hal/emulator/emulator.ts';
 import { eventWriter, readControl } from '../hal/emulator/control-stdio.ts';
 import { Tui } from '../hal/emulator/tui.ts';
+import { openSoundDevice } from '../hal/emulator/sound-device.ts';
 
 const help = `Usage: quip emulate [options]
 
@@ -32,6 +33,8 @@ Options:
   --audio-in <wav>        what the microphone hears (looped; --audio-once plays it once)
   --audio-out <wav>       records everything the speaker plays
   --audio-once            play --audio-in once, then silence
+  --sound auto|on|off     play the speaker through this computer (aplay/paplay/pw-play);
+                          auto = with the terminal UI when --audio-out is not given
   --rtp-loss <fraction>   test impairment: drop that share of incoming RTP packets (0..0.5)
   --ui tui|none           terminal UI (default: tui on a terminal without --control stdio)
   --control stdio|none    JSON lines: commands on stdin, events on stdout (default none)
@@ -69,6 +72,7 @@ export const emulateCommand: Command = {
           'audio-out': { type: 'string' },
           'audio-once': { type: 'boolean', default: false },
           'rtp-loss': { type: 'string' },
+          sound: { type: 'string', default: 'auto' },
           ui: { type: 'string' },
           control: { type: 'string', default: 'none' },
           'data-dir': { type: 'string' },
@@ -92,6 +96,8 @@ export const emulateCommand: Command = {
 
     const rtpLoss = values['rtp-loss'] === undefined ? 0 : Number(values['rtp-loss']);
     if (!(rtpLoss >= 0 && rtpLoss <= 0.5)) return usageError('emulate', '--rtp-loss must be a fraction from 0 to 0.5');
+    const sound = values.sound;
+    if (sound !== 'auto' && sound !== 'on' && sound !== 'off') return usageError('emulate', '--sound must be auto, on or off');
     let config: BoardConfig;
     let board: BoardInfo;
     try {
@@ -125,6 +131,9 @@ export const emulateCommand: Command = {
     }
 
     const writeEvent = control === 'stdio' ? eventWriter(process.stdout) : null;
+    const wantSound = sound === 'on' || (sound === 'auto' && ui === 'tui' && values['audio-out'] === undefined);
+    const speaker = wantSound ? openSoundDevice((m) => process.stderr.write(`note: ${m}\n`)) : null;
+    if (wantSound && speaker === null && sound === 'on') process.stderr.write('note: no sound player found (aplay, paplay, pw-play); use --audio-out <wav>\n');
     let tui: Tui | null = null;
     const log = (level: LogLevel, message: string): void => {
       if (logLevel === 'none' || LEVELS.indexOf(level) < LEVELS.indexOf(logLevel)) return;
@@ -151,6 +160,7 @@ export const emulateCommand: Command = {
       },
       onLog: log,
       rtpLoss,
+      speaker,
     });
 
     let quitting = false;
@@ -159,7 +169,10 @@ export const emulateCommand: Command = {
         if (quitting) return;
         quitting = true;
         tui?.stop();
-        void emulator.shutdown().then(() => resolve(0));
+        void emulator.shutdown().then(() => {
+          speaker?.close();
+          resolve(0);
+        });
       };
       process.once('SIGINT', quit);
       process.once('SIGTERM', quit);

@@ -14,6 +14,7 @@ import type { BoardConfig } from '../hal/board-config.ts';
 import { Emulator } from '../hal/emulator/emulator.ts';
 import type { ControlEvent } from '../hal/emulator/emulator.ts';
 import { Tui } from '../hal/emulator/tui.ts';
+import { openSoundDevice } from '../hal/emulator/sound-device.ts';
 import { startLabServer } from '../server/lab-server.ts';
 import { defaultUsers } from '../server/users.ts';
 
@@ -58,7 +59,7 @@ export const startCommand: Command = {
       if (e.event === 'display') tui.show(e as never);
       else if (e.event === 'registered') tui.note(`Registered as 2001 at ${registrar}. Dial 2000 + Enter for the echo line.`);
       else if (e.event === 'call_state') tui.note(`call ${String(e.state)}${e.reason ? ': ' + String(e.reason) : ''}`);
-    });
+    }, true);
     return new Promise<number>((resolve) => {
       let quitting = false;
       const quit = (): void => {
@@ -90,7 +91,7 @@ export const startCommand: Command = {
   },
 };
 
-async function phone(config: BoardConfig, account: string, dataDir: string, onEvent: (e: ControlEvent) => void): Promise<Emulator> {
+async function phone(config: BoardConfig, account: string, dataDir: string, onEvent: (e: ControlEvent) => void, sound = false): Promise<Emulator> {
   const built = await buildFirmware({ board: config });
   const code = new TextDecoder().decode(readImage(built.image, config.id).payload);
   const board = { ...toBoardInfo(config), accounts: [parseAccountUri(account)], sip: { port: 0, transport: 'udp' as const } };
@@ -102,6 +103,8 @@ async function phone(config: BoardConfig, account: string, dataDir: string, onEv
     dataDir,
     net: { bindAddress: '127.0.0.1', advertisedAddress: '127.0.0.1' },
     onEvent,
+    // Your phone's speaker is this computer's, when it has a sound player (aplay, paplay, pw-play).
+    speaker: sound ? openSoundDevice(() => {}) : null,
   });
   await emulator.start();
   return emulator;

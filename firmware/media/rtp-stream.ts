@@ -127,8 +127,8 @@ export class RtpStream implements FrameSink {
     if (this.params.dtmfPayloadType !== null && pkt.payloadType === this.params.dtmfPayloadType) {
       const digit = this.dtmfRx.receive(pkt.payload, pkt.timestamp, pkt.marker);
       if (digit !== null) this.onDtmf(digit);
-      return true;
     }
+    // Every packet goes in, telephone-events too: the buffer must see the whole sequence.
     this.jitter.push(pkt, now);
     return true;
   }

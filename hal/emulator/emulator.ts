@@ -2,7 +2,7 @@
 // reboots it — with a fresh VM and fresh sockets, timers and audio, but the same storage —
 // when the watchdog fires, memory runs out, or someone asks.
 
-import type { BoardInfo, ControlCommand, Hal, HalEvent, Key, LogLevel, SystemHal } from '../contract.ts';
+import type { AudioHal, BoardInfo, ControlCommand, Hal, HalEvent, Key, LogLevel, SystemHal } from '../contract.ts';
 import { WavAudio } from './audio.ts';
 import { Lcd } from './display.ts';
 import type { LcdState } from './display.ts';
@@ -21,6 +21,8 @@ export interface EmulatorOptions {
   net?: { bindAddress?: string; advertisedAddress?: string };
   /** Test impairment, like netem: drop this fraction of incoming RTP datagrams (seeded, repeatable). */
   rtpLoss?: number;
+  /** Also send every speaker frame here (the computer's sound device). */
+  speaker?: { write(pcm: string): void } | null;
   audio?: { input?: string; output?: string; loop?: boolean };
   /** Control events: boot, display, registered, call_state, watchdog, error, ... */
   onEvent(event: ControlEvent): void;
@@ -119,9 +121,10 @@ export class Emulator {
     this.boot = boot;
     this.queue = [];
     this.lcd.clear();
+    const speaker = this.options.speaker ?? null;
     const hal: Hal = {
       net,
-      audio,
+      audio: speaker === null ? audio : withSpeaker(audio, speaker),
       display: this.lcd,
       storage: this.storage,
       clock,
@@ -246,4 +249,19 @@ function isRtp(data: string): boolean {
   if (data.length < 12 || (data.charCodeAt(0) & 0xc0) !== 0x80) return false;
   const pt = data.charCodeAt(1) & 0x7f;
   return pt < 64 || pt > 95;
+}
+
+/** The same AudioHal, with every played frame also going to the sound device. */
+function withSpeaker(audio: WavAudio, speaker: { write(pcm: string): void }): AudioHal {
+  return {
+    start: (rate, ms) => audio.start(rate, ms),
+    stop: () => audio.stop(),
+    play: (pcm) => {
+      audio.play(pcm);
+      speaker.write(pcm);
+    },
+    route: (r) => audio.route(r),
+    volume: (v) => audio.volume(v),
+    tone: (f) => audio.tone(f),
+  };
 }
