@@ -43,7 +43,10 @@ export class RtpStream implements FrameSink {
   private inSilence = false;
   private readonly dtmfTx = new DtmfSender();
   private readonly dtmfRx = new DtmfReceiver();
-  private readonly payload = new Uint8Array(SAMPLES);
+  /** Encoded samples waiting to fill a packet of the peer's ptime (10–60 ms, RFC 3264 a=ptime). */
+  private readonly payload = new Uint8Array(SAMPLES * 3);
+  private pending = 0;
+  private packetSamples = SAMPLES;
   private readonly decoded = new Int16Array(SAMPLES);
   private remote: { address: string; port: number };
   private latched = false;
@@ -65,6 +68,7 @@ export class RtpStream implements FrameSink {
     this.codec = codecFor(params.codecName) ?? codecFor('PCMU')!;
     this.remote = { address: params.remoteAddress, port: params.remotePort };
     this.sender = new RtpSender({ payloadType: this.codec.payloadType, random: () => this.random32() });
+    this.setPtime(params.ptime);
     this.scheduleRtcp();
   }
 
@@ -73,6 +77,7 @@ export class RtpStream implements FrameSink {
     this.params = params;
     this.codec = codecFor(params.codecName) ?? this.codec;
     this.sender.payloadType = this.codec.payloadType;
+    this.setPtime(params.ptime);
     if (!this.latched) this.remote = { address: params.remoteAddress, port: params.remotePort };
   }
 
@@ -155,6 +160,12 @@ export class RtpStream implements FrameSink {
     this.onStats(this.stats());
   }
 
+  private setPtime(ms: number): void {
+    const p = Number.isInteger(ms) && ms >= 10 && ms <= 60 ? ms : 20;
+    this.packetSamples = p * 8;
+    this.pending = 0;
+  }
+
   private sendFrame(mic: string): void {
     const dtmf = this.dtmfTx.busy ? this.dtmfTx.next(SAMPLES) : null;
     if (dtmf !== null && this.params.dtmfPayloadType !== null) {
@@ -168,12 +179,25 @@ export class RtpStream implements FrameSink {
       this.hal.net.udpSend(this.pair.rtp, pkt, this.remote.address, this.remote.port);
       return;
     }
-    if (this.muted) this.payload.fill(this.codec.payloadType === 0 ? 0xff : 0xd5); // G.711 silence
+    const silence = this.codec.payloadType === 0 ? 0xff : 0xd5;
+    const at = this.pending;
+    if (this.muted) this.payload.fill(silence, at, at + SAMPLES);
     else {
-      const end = this.codec.encodeBinary(mic, this.payload, 0); // straight from the HAL's bytes
-      if (end < SAMPLES) this.payload.fill(this.codec.payloadType === 0 ? 0xff : 0xd5, end);
+      const end = this.codec.encodeBinary(mic, this.payload, at); // straight from the HAL's bytes
+      if (end < at + SAMPLES) this.payload.fill(silence, end, at + SAMPLES);
     }
-    this.hal.net.udpSend(this.pair.rtp, this.sender.nextBinary(this.payload, SAMPLES), this.remote.address, this.remote.port);
+    this.pending = at + SAMPLES;
+    // One 20 ms frame makes two 10 ms packets, or waits for the next frames to make 40/60 ms.
+    let sent = 0;
+    while (this.pending - sent >= this.packetSamples) {
+      const chunk = this.payload.subarray(sent, sent + this.packetSamples);
+      this.hal.net.udpSend(this.pair.rtp, this.sender.nextBinary(chunk, this.packetSamples), this.remote.address, this.remote.port);
+      sent += this.packetSamples;
+    }
+    if (sent > 0) {
+      this.payload.copyWithin(0, sent, this.pending);
+      this.pending -= sent;
+    }
   }
 
   private playFrame(out: Int16Array): void {
