@@ -28,7 +28,7 @@ export interface BoardConfig {
   /** Longest time one event may run before the watchdog reboots the phone. */
   watchdogMs: number;
   maxAccounts: number;
-  sip: { port: number; transport: SipTransport };
+  sip: { port: number; transport: SipTransport; acceptDirectCalls?: boolean };
   /** `digitMap` stays a string here; the SIP user agent interprets it. */
   dialPlan: { digitMap: string; interDigitTimeoutMs: number };
   accounts: AccountConfig[];
@@ -337,10 +337,13 @@ export function validateBoardConfig(json: unknown, source: string): BoardConfig 
   const watchdogMs = c.int(obj['watchdogMs'], 'watchdogMs', 100, 60000);
   const maxAccounts = c.int(obj['maxAccounts'], 'maxAccounts', 1, 8);
 
-  const s = c.object(obj['sip'], 'sip', ['port', 'transport']);
+  const s = c.object(obj['sip'], 'sip', ['port', 'transport', 'acceptDirectCalls']);
+  const direct = s['acceptDirectCalls'];
+  if (direct !== undefined && typeof direct !== 'boolean') c.expected('sip.acceptDirectCalls', 'true or false', direct);
   const sip = {
     port: s['port'] === undefined ? DEFAULT_SIP_PORT : c.int(s['port'], 'sip.port', 0, 65535),
     transport: s['transport'] === undefined ? ('udp' as const) : c.oneOf(s['transport'], 'sip.transport', TRANSPORTS),
+    ...(direct === true ? { acceptDirectCalls: true } : {}),
   };
   const p = c.object(obj['dialPlan'], 'dialPlan', ['digitMap', 'interDigitTimeoutMs']);
   const dialPlan = {

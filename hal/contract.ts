@@ -23,7 +23,12 @@ export interface BoardInfo {
   maxAccounts: number;
   firmwareVersion: string;
   /** Local SIP port (0 = any) and transport. */
-  sip: { port: number; transport: 'udp' | 'tcp' };
+  sip: {
+    port: number;
+    transport: 'udp' | 'tcp';
+    /** Ring for INVITEs that do not come through the registrar/outbound proxy (off: scanners cannot ring the phone). */
+    acceptDirectCalls?: boolean;
+  };
   /** Accounts provisioned for this phone (board config, --account, or a provisioning server). */
   accounts: AccountConfig[];
   dialPlan: { digitMap: string; interDigitTimeoutMs: number };

@@ -30,6 +30,8 @@ Options:
   --account <uri>         sip:user:password@host[:port] — replaces the board's accounts
   --sip-port <n>          local SIP port (0 = any free port; default from the board)
   --sip-transport <t>     udp or tcp toward the registrar/proxy (default from the board)
+  --accept-direct-calls   ring for calls that do not come through the registrar/proxy
+                          (needed behind a redirect server; off by default while registered)
   --audio-in <wav>        what the microphone hears (looped; --audio-once plays it once)
   --audio-out <wav>       records everything the speaker plays
   --audio-once            play --audio-in once, then silence
@@ -68,6 +70,7 @@ export const emulateCommand: Command = {
           account: { type: 'string' },
           'sip-port': { type: 'string' },
           'sip-transport': { type: 'string' },
+          'accept-direct-calls': { type: 'boolean', default: false },
           'audio-in': { type: 'string' },
           'audio-out': { type: 'string' },
           'audio-once': { type: 'boolean', default: false },
@@ -109,6 +112,7 @@ export const emulateCommand: Command = {
         if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError('emulate', '--sip-port must be 0..65535');
         board = { ...board, sip: { ...board.sip, port } };
       }
+      if (values['accept-direct-calls']) board = { ...board, sip: { ...board.sip, acceptDirectCalls: true } };
       const transport = values['sip-transport'];
       if (transport !== undefined) {
         if (transport !== 'udp' && transport !== 'tcp') return usageError('emulate', '--sip-transport must be udp or tcp');

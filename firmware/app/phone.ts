@@ -94,6 +94,7 @@ export class Phone {
         onRequest: (req, tx, source) => ctxRef.ua?.onRequest(req, tx, source),
         onAck: (ack) => ctxRef.ua?.onAck(ack),
         onCancel: (invite) => ctxRef.ua?.onCancel(invite),
+        screen: (req, source) => ctxRef.ua?.screen(req, source) ?? null,
       },
       (port) => this.finishBoot(port),
       (message) => hal.system.emit({ event: 'error', where: 'network', message }),

@@ -64,6 +64,11 @@ export class Registration {
     return `sip:${this.account.user}@${host}:${port}${this.transport === 'tcp' ? ';transport=tcp' : ''}`;
   }
 
+  /** This account's registrar/proxy servers: the only peers calls may come from. */
+  isServer(peer: Peer): boolean {
+    return this.targets.some((t) => t.address === peer.address && (peer.transport === 'tcp' || t.port === peer.port));
+  }
+
   /** Where other requests of this account go (the registrar doubles as outbound proxy). */
   outboundTarget(): Peer | null {
     return this.targets[this.targetIndex] ?? null;

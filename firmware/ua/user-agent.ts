@@ -108,7 +108,7 @@ export class UserAgent implements TransactionUser {
 
   // ---- TransactionUser ------------------------------------------------------------------
 
-  onRequest(req: SipMessage, tx: ServerTransaction, source: Peer): void {
+  onRequest(req: SipMessage, tx: ServerTransaction, _source: Peer): void {
     const unsupported = this.unsupported(req);
     if (unsupported.length > 0) {
       const res = createResponse(req, 420);
@@ -151,7 +151,6 @@ export class UserAgent implements TransactionUser {
         tx.respond(res);
       }
     }
-    void source;
   }
 
   onAck(ack: SipMessage): void {
@@ -180,6 +179,37 @@ export class UserAgent implements TransactionUser {
     }
     this.track(call);
     this.listener.incoming(call);
+  }
+
+  /**
+   * Out-of-dialog INVITEs are taken from the registrar/proxy of a registered account only,
+   * unless the board allows direct calls or the phone has no account (direct IP calling).
+   */
+  private trusted(source: Peer): boolean {
+    if (this.board.sip.acceptDirectCalls === true) return true;
+    const servers = this.registrations.filter((r) => r.state === 'registered' || r.state === 'registering');
+    if (servers.length === 0) return true;
+    return servers.some((r) => r.isServer(source));
+  }
+
+  /**
+   * Requests from strangers (not our registrar/proxy) outside a dialog are answered without a
+   * transaction: an INVITE 403, OPTIONS 200, the rest 405. A scanner's flood then neither rings
+   * the phone nor fills its transaction table. NOTIFY (message waiting) and in-dialog requests
+   * take the normal path.
+   */
+  screen(req: SipMessage, source: Peer): SipMessage | null {
+    if (req.method === 'NOTIFY' || req.to()?.tag || this.trusted(source)) return null;
+    const unsupported = this.unsupported(req);
+    if (unsupported.length > 0) {
+      const res = createResponse(req, 420);
+      res.add('Unsupported', unsupported.join(', '));
+      return res;
+    }
+    if (req.method === 'INVITE') return createResponse(req, 403, 'Calls Must Come Through the Proxy', this.ctx.stack.random(6));
+    const res = createResponse(req, req.method === 'OPTIONS' ? 200 : 405, undefined, this.ctx.stack.random(6));
+    res.add('Allow', ALLOW);
+    return res;
   }
 
   private notifyMwi(req: SipMessage, tx: ServerTransaction): void {

@@ -25,6 +25,11 @@ export interface TransactionUser {
   onCancel?(invite: ServerTransaction, cancel: SipMessage): void;
   /** A response that matches no client transaction (a late 2xx, a forked 2xx). */
   onStrayResponse?(res: SipMessage, source: Peer): void;
+  /**
+   * Optional gate before a server transaction is made: a response to send statelessly (so a
+   * flood from strangers costs no transaction state), or null to go on as usual.
+   */
+  screen?(req: SipMessage, source: Peer): SipMessage | null;
 }
 
 export interface LayerOptions {
@@ -175,6 +180,11 @@ export class TransactionLayer {
     const existing = this.servers.get(key);
     if (existing !== undefined) {
       existing.retransmission();
+      return;
+    }
+    const early = this.tu.screen?.(req, source) ?? null;
+    if (early !== null) {
+      this.transport.sendResponse(early, source);
       return;
     }
     if (this.clients.size + this.servers.size >= this.max()) {
