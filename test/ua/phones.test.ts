@@ -3,6 +3,11 @@
 // reject, redirect, 407, 100rel, message waiting.
 import test from 'ava';
 import { createSocket } from 'node:dgram';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildFirmware } from '../../build/build-firmware.ts';
+import { loadBoardConfig } from '../../hal/board-config.ts';
 import { callStates, labWithPhones } from '../helpers/lab-phones.ts';
 import type { EmulatorProcess } from '../helpers/emulator-process.ts';
 
@@ -218,4 +223,20 @@ test.serial('requests the phone does not support get 405 with Allow; unknown Req
   t.regex(bad, /^SIP\/2\.0 400 /);
   alice.send({ key: '1' }); // still alive
   await alice.waitForScreen((l) => l[1] === '1');
+});
+
+test.serial('after a watchdog reboot the phone registers again by itself', async (t) => {
+  const { phone } = await labWithPhones(t);
+  const built = await buildFirmware({ board: loadBoardConfig('small2'), entry: join(process.cwd(), 'test', 'fixtures', 'firmware', 'faulty.ts') });
+  const image = join(mkdtempSync(join(tmpdir(), 'quip-faulty-')), 'faulty.qfw');
+  writeFileSync(image, built.image);
+  const bob = await phone('bob', 'small2', 'secret', ['--image', image]);
+  const n = bob.events.length;
+  const t0 = Date.now();
+  bob.send({ key: '7' }); // the test firmware hangs on this key
+  await bob.waitFor((e) => e.event === 'watchdog', 15000, n);
+  await bob.waitFor((e) => e.event === 'boot', 15000, n);
+  const again = await bob.waitFor((e) => e.event === 'registered', 15000, n);
+  t.is(again.aor, 'sip:bob@127.0.0.1');
+  t.log(`hang → registered again in ${Date.now() - t0} ms (the small2 watchdog is 2000 ms)`);
 });
