@@ -37,6 +37,7 @@ Options:
   --audio-once            play --audio-in once, then silence
   --sound auto|on|off     play the speaker through this computer (aplay/paplay/pw-play);
                           auto = with the terminal UI when --audio-out is not given
+  --echo                  an echo test line: the microphone hears what the speaker played
   --rtp-loss <fraction>   test impairment: drop that share of incoming RTP packets (0..0.5)
   --ui tui|none           terminal UI (default: tui on a terminal without --control stdio)
   --control stdio|none    JSON lines: commands on stdin, events on stdout (default none)
@@ -76,6 +77,7 @@ export const emulateCommand: Command = {
           'audio-once': { type: 'boolean', default: false },
           'rtp-loss': { type: 'string' },
           sound: { type: 'string', default: 'auto' },
+          echo: { type: 'boolean', default: false },
           ui: { type: 'string' },
           control: { type: 'string', default: 'none' },
           'data-dir': { type: 'string' },
@@ -165,6 +167,7 @@ export const emulateCommand: Command = {
       onLog: log,
       rtpLoss,
       speaker,
+      echo: values.echo === true,
     });
 
     let quitting = false;

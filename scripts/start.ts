@@ -52,7 +52,7 @@ export const startCommand: Command = {
 
     const echo = await phone(echoConfig, `sip:echo:secret@${registrar}`, join(mkdtempSync(join(tmpdir(), 'quip-echo-')), 'data'), (e) => {
       if (e.event === 'incoming') setTimeout(() => echo.key('send'), 1000); // the test line answers by itself
-    });
+    }, false, true);
     let tui: Tui | null = null;
     const mine = await phone(config, `sip:alice:secret@${registrar}`, join(homedir(), '.quip', `${config.id}-demo`), (e) => {
       if (tui === null) return;
@@ -91,7 +91,7 @@ export const startCommand: Command = {
   },
 };
 
-async function phone(config: BoardConfig, account: string, dataDir: string, onEvent: (e: ControlEvent) => void, sound = false): Promise<Emulator> {
+async function phone(config: BoardConfig, account: string, dataDir: string, onEvent: (e: ControlEvent) => void, sound = false, echo = false): Promise<Emulator> {
   const built = await buildFirmware({ board: config });
   const code = new TextDecoder().decode(readImage(built.image, config.id).payload);
   const board = { ...toBoardInfo(config), accounts: [parseAccountUri(account)], sip: { port: 0, transport: 'udp' as const } };
@@ -105,6 +105,7 @@ async function phone(config: BoardConfig, account: string, dataDir: string, onEv
     onEvent,
     // Your phone's speaker is this computer's, when it has a sound player (aplay, paplay, pw-play).
     speaker: sound ? openSoundDevice(() => {}) : null,
+    echo, // the echo line sends back what it hears
   });
   await emulator.start();
   return emulator;

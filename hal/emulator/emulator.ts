@@ -23,6 +23,8 @@ export interface EmulatorOptions {
   rtpLoss?: number;
   /** Also send every speaker frame here (the computer's sound device). */
   speaker?: { write(pcm: string): void } | null;
+  /** The microphone hears what the speaker played a frame earlier: an echo test line. */
+  echo?: boolean;
   audio?: { input?: string; output?: string; loop?: boolean };
   /** Control events: boot, display, registered, call_state, watchdog, error, ... */
   onEvent(event: ControlEvent): void;
@@ -56,6 +58,7 @@ export class Emulator {
   private stopped = false;
   private generation = 0;
   private lossSeed = 0x2545f491;
+  private lastPlayed = '';
   private boots = 0;
 
   constructor(private readonly options: EmulatorOptions) {
@@ -111,6 +114,10 @@ export class Emulator {
     const deliver = (ev: HalEvent): void => {
       if (generation !== this.generation) return;
       if (loss > 0 && ev.type === 'udp' && isRtp(ev.data) && this.lossRandom() < loss) return;
+      if (this.options.echo === true && ev.type === 'audio_frame') {
+        this.deliver({ type: 'audio_frame', pcm: this.lastPlayed || ev.pcm.replace(/[\s\S]/g, '\0') });
+        return;
+      }
       this.deliver(ev);
     };
     const clock = new HostClock(deliver);
@@ -122,9 +129,10 @@ export class Emulator {
     this.queue = [];
     this.lcd.clear();
     const speaker = this.options.speaker ?? null;
+    const tap = this.options.echo === true ? { write: (pcm: string) => void (this.lastPlayed = pcm) } : speaker;
     const hal: Hal = {
       net,
-      audio: speaker === null ? audio : withSpeaker(audio, speaker),
+      audio: tap === null ? audio : withSpeaker(audio, tap),
       display: this.lcd,
       storage: this.storage,
       clock,

@@ -148,3 +148,21 @@ test.serial('with 5 % of RTP packets lost, speech stays continuous and the stats
   // Concealed frames fade (-6 dB each), so the SNR drops, but the signal stays the same signal.
   t.true(snr(rec, ulawRoundTrip(signal(A_FREQS, 1)), 40).db >= 10);
 });
+
+test.serial('the echo line sends back what it hears: the caller hears its own signal', async (t) => {
+  const { phone } = await labWithPhones(t);
+  const aOut = join(dir, 'a-echo-out.wav');
+  const [alice, echo] = await Promise.all([
+    phone('alice', 'desk6', 'secret', ['--audio-in', wavFile('a-echo-in.wav', signal(A_FREQS, 2)), '--audio-out', aOut]),
+    phone('echo', 'small2', 'secret', ['--echo']),
+  ]);
+  await connect(alice, echo, '2000');
+  await new Promise((r) => setTimeout(r, 3000));
+  alice.send({ key: 'end' });
+  await alice.waitFor((e) => e.event === 'call_state' && e.state === 'ended');
+  await Promise.all([alice.quit(), echo.quit()]);
+  // µ-law of a µ-law-decoded sample is the same code, so even two trips stay bit-exact.
+  const back = snr(readWav(readFileSync(aOut)).samples, ulawRoundTrip(signal(A_FREQS, 1)), 40);
+  t.log(`echo SNR ${back.db.toFixed(1)} dB`);
+  t.true(back.db >= 30, `echo SNR ${back.db.toFixed(1)} dB`);
+});

@@ -1,0 +1,52 @@
+// Self-consistency of the typed header views: what the SIP core formats from a value it
+// parsed must parse again (a proxy or the UA writes these back into new messages).
+
+import type { SipParseError } from '../../../firmware/sip/errors.ts';
+import { formatNameAddr, parseNameAddr } from '../../../firmware/sip/name-addr.ts';
+import { formatUri, parseUri } from '../../../firmware/sip/uri.ts';
+import { uriEquals } from '../../../firmware/sip/uri-compare.ts';
+import { formatVia, parseVia } from '../../../firmware/sip/via.ts';
+import { formatCredentials, parseCredentials } from '../../../firmware/sip/auth-header.ts';
+import type { Credentials, NameAddr, Uri, Via } from '../../../firmware/sip/types.ts';
+import { InvariantError, allowSipError, invariant } from './checks.ts';
+
+export function checkUri(uri: Uri, where: string): void {
+  invariant(uriEquals(uri, uri), `${where}: uriEquals(u, u) is false`);
+  const text = formatUri(uri);
+  const again = reread(() => parseUri(text), `${where}: formatUri output '${excerpt(text)}'`);
+  invariant(uriEquals(uri, again), `${where}: URI differs after formatUri/parseUri: '${excerpt(text)}'`);
+}
+
+export function checkAddress(na: NameAddr | undefined, header: string): void {
+  if (na === undefined) return;
+  checkUri(na.uri, header);
+  const text = formatNameAddr(na);
+  const again = reread(() => parseNameAddr(text, header), `${header}: formatNameAddr output '${excerpt(text)}'`);
+  invariant(uriEquals(na.uri, again.uri), `${header}: URI differs after formatNameAddr/parseNameAddr`);
+}
+
+export function checkVia(via: Via): void {
+  const text = formatVia(via);
+  const again = reread(() => parseVia(text), `Via: formatVia output '${excerpt(text)}'`);
+  invariant(again.host === via.host && again.branch === via.branch, `Via differs after formatVia/parseVia: '${excerpt(text)}'`);
+}
+
+export function checkCredentials(c: Credentials, header: string): void {
+  const kind = header.endsWith('Authenticate') ? 'challenge' : 'credentials';
+  const text = formatCredentials(c, kind);
+  reread(() => parseCredentials(text, header), `${header}: formatCredentials output '${excerpt(text)}'`);
+}
+
+/** Parses our own output; a SipParseError there is an invariant failure, not a refusal. */
+function reread<T>(parse: () => T, what: string): T {
+  try {
+    return parse();
+  } catch (e) {
+    const err: SipParseError = allowSipError(e);
+    throw new InvariantError(`${what} does not parse: ${err.message}`);
+  }
+}
+
+function excerpt(text: string): string {
+  return text.length > 120 ? text.slice(0, 120) + '…' : text;
+}
