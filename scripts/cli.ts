@@ -8,8 +8,9 @@ import { emulateCommand } from './emulate.ts';
 import { startCommand } from './start.ts';
 import { buildCommand } from './build.ts';
 import { labCommand } from './lab.ts';
+import { fuzzCommand } from './fuzz.ts';
 
-const commands: Command[] = [parseCommand, benchCommand, demoCommand, buildCommand, emulateCommand, startCommand, labCommand];
+const commands: Command[] = [parseCommand, benchCommand, demoCommand, buildCommand, emulateCommand, startCommand, labCommand, fuzzCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

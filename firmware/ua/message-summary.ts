@@ -8,9 +8,10 @@ export interface MessageSummary {
 }
 
 export function parseMessageSummary(body: string): MessageSummary | null {
-  const waiting = /^\s*Messages-Waiting\s*:\s*(yes|no)\s*$/im.exec(body);
+  // [ \t] rather than \s: \s would span lines and make a body of blank lines quadratic.
+  const waiting = /^[ \t]*Messages-Waiting[ \t]*:[ \t]*(yes|no)[ \t]*\r?$/im.exec(body);
   if (waiting === null) return null;
-  const voice = /^\s*Voice-Message\s*:\s*(\d{1,6})\s*\/\s*(\d{1,6})/im.exec(body);
+  const voice = /^[ \t]*Voice-Message[ \t]*:[ \t]*(\d{1,6})[ \t]*\/[ \t]*(\d{1,6})/im.exec(body);
   return {
     waiting: waiting[1]!.toLowerCase() === 'yes',
     newVoice: voice ? Number(voice[1]) : 0,

@@ -10,8 +10,13 @@ import { trySip } from './checks.ts';
 import { fuzzSdpText } from './sdp.ts';
 
 export function readBodies(msg: SipMessage): void {
+  if (msg.body.length === 0) return;
+  // The UA reads any NOTIFY for message-summary, whatever its Content-Type says.
+  if (msg.kind === 'request' && msg.method === 'NOTIFY' && msg.event()?.event === 'message-summary') {
+    parseMessageSummary(msg.bodyText());
+  }
   const ct = msg.contentType();
-  if (ct === undefined || msg.body.length === 0) return;
+  if (ct === undefined) return;
   const mime = `${ct.type}/${ct.subtype}`;
   if (ct.type === 'multipart') {
     const boundary = ct.params.get('boundary');
@@ -24,8 +29,6 @@ export function readBodies(msg: SipMessage): void {
     }
   } else if (mime === 'application/sdp') {
     fuzzSdpText(msg.bodyText());
-  } else if (mime === 'application/simple-message-summary') {
-    parseMessageSummary(msg.bodyText());
   } else if (mime === 'application/dtmf-relay') {
     parseDtmfRelay(msg.bodyText());
   }

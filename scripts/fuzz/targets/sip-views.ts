@@ -1,13 +1,13 @@
-// Self-consistency of the typed header views: what the SIP core formats from a value it
-// parsed must parse again (a proxy or the UA writes these back into new messages).
+// Self-consistency of the typed header views: a URI, Via or name-addr the SIP core parsed
+// must format (formatUri, formatVia, formatNameAddr) into text that parses again, to an equal
+// URI: the transport rewrites the top Via, and the data model is documented as writable.
 
 import type { SipParseError } from '../../../firmware/sip/errors.ts';
 import { formatNameAddr, parseNameAddr } from '../../../firmware/sip/name-addr.ts';
 import { formatUri, parseUri } from '../../../firmware/sip/uri.ts';
 import { uriEquals } from '../../../firmware/sip/uri-compare.ts';
 import { formatVia, parseVia } from '../../../firmware/sip/via.ts';
-import { formatCredentials, parseCredentials } from '../../../firmware/sip/auth-header.ts';
-import type { Credentials, NameAddr, Uri, Via } from '../../../firmware/sip/types.ts';
+import type { NameAddr, Uri, Via } from '../../../firmware/sip/types.ts';
 import { InvariantError, allowSipError, invariant } from './checks.ts';
 
 export function checkUri(uri: Uri, where: string): void {
@@ -29,12 +29,6 @@ export function checkVia(via: Via): void {
   const text = formatVia(via);
   const again = reread(() => parseVia(text), `Via: formatVia output '${excerpt(text)}'`);
   invariant(again.host === via.host && again.branch === via.branch, `Via differs after formatVia/parseVia: '${excerpt(text)}'`);
-}
-
-export function checkCredentials(c: Credentials, header: string): void {
-  const kind = header.endsWith('Authenticate') ? 'challenge' : 'credentials';
-  const text = formatCredentials(c, kind);
-  reread(() => parseCredentials(text, header), `${header}: formatCredentials output '${excerpt(text)}'`);
 }
 
 /** Parses our own output; a SipParseError there is an invariant failure, not a refusal. */
