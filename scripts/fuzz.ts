@@ -38,10 +38,10 @@ A finding is one of:
              SdpNegotiationError; RTP/RTCP readers return null and never throw), including
              parseMessage's "internal parser error" safety net
   invariant  the firmware cannot read back what it wrote, or disagrees with itself
-             (serialize + reparse, formatted URIs/Via/name-addr/credentials, our own answer,
+             (serialize + reparse, formatted URIs/Via/name-addr, our digest and SDP answers,
              stream framing that depends on how TCP split the octets)
-  hang       one input alone ran past the watchdog (the phone would reboot)
-  oom        one input alone exhausted the heap
+  hang       one input alone ran past the watchdog, twice (the phone would reboot)
+  oom        one input alone exhausted the heap, twice
 
 Options:
   --count <n>          Generated inputs in all, split across kinds (default 20000).

@@ -3,6 +3,7 @@
 // A framing error cannot be recovered from on a stream: the caller closes the connection.
 
 import { bytesToBinary } from '../util/utf8.ts';
+import { trimLws } from './chars.ts';
 import { SipParseError } from './errors.ts';
 import { MAX_MESSAGE_BYTES } from './limits.ts';
 
@@ -13,7 +14,8 @@ export interface Frames {
   pings: number;
 }
 
-const CONTENT_LENGTH = /^(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r?$/gim;
+/** The value is trimmed in code: a lazy group next to [ \t]* would backtrack quadratically. */
+const CONTENT_LENGTH = /^(?:content-length|l)[ \t]*:([^\r\n]*)/gim;
 
 export class StreamFramer {
   private buf = '';
@@ -77,7 +79,7 @@ function contentLength(section: string): number {
   let found = -1;
   CONTENT_LENGTH.lastIndex = 0;
   for (let m = CONTENT_LENGTH.exec(section); m !== null; m = CONTENT_LENGTH.exec(section)) {
-    const v = m[1]!;
+    const v = trimLws(m[1]!);
     if (!/^[0-9]{1,10}$/.test(v)) throw framing(`bad Content-Length '${v}'`);
     const n = Number(v);
     if (found !== -1 && found !== n) throw framing('conflicting Content-Length values');

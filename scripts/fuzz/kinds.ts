@@ -6,11 +6,11 @@ export const FUZZ_KINDS: readonly FuzzKind[] = ['sip', 'stream', 'sdp', 'rtp', '
 
 /** What each kind exercises, for --help and reports. */
 export const KIND_DESCRIPTIONS: Readonly<Record<FuzzKind, string>> = {
-  sip: 'one SIP datagram: parseMessage, validate, every typed header, 400 answer, serialize + reparse, digest, bodies',
-  stream: 'a TCP byte stream: StreamFramer in random chunks, then every framed message as for sip',
-  sdp: 'SDP text: parseSdp, attribute accessors, createAnswer (PCMU/PCMA/telephone-event), applyAnswer, serialize + reparse',
-  rtp: 'one RTP datagram: readRtpBinary, reception stats, jitter buffer, G.711 decode, RFC 4733 DtmfReceiver',
-  rtcp: 'one RTCP datagram: readRtcpBinary, round-trip time, sender reports',
+  sip: 'a SIP datagram: parse, validate, typed headers, 400/200 answers, round trip, digest, bodies',
+  stream: 'a TCP stream: StreamFramer in random chunks, then each framed message as for sip',
+  sdp: 'SDP: parse, accessors, createAnswer (PCMU/PCMA/telephone-event), applyAnswer, round trip',
+  rtp: 'an RTP datagram: readRtpBinary, reception stats, jitter buffer, G.711, DtmfReceiver',
+  rtcp: 'an RTCP datagram: readRtcpBinary, sender reports, round-trip times, re-encoding',
 };
 
 /** Share of the inputs each kind gets when several run: SIP has the most grammar to cover. */

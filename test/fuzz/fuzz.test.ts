@@ -132,11 +132,11 @@ test('quip fuzz --replay runs one input and prints the JSON report; bad options 
   t.regex(out.join(''), /--count <n>[\s\S]*--seed <n>[\s\S]*--kinds <list>[\s\S]*--json/);
 });
 
-// Firmware bug found by the fuzzer: parseMessageSummary (firmware/ua/message-summary.ts:11)
-// matches /^\s*Messages-Waiting\s*:…$/im; at every line start \s* runs over all the blank
-// lines that follow, so a body of n blank lines costs O(n²). The UA parses the body of any
-// NOTIFY with Event: message-summary (user-agent.ts → mwi.ts:94), even an unsolicited one,
-// so one ~8 KB datagram keeps the phone past its 1000 ms watchdog: a remote reboot.
+// Regression for a bug the fuzzer found: parseMessageSummary (firmware/ua/message-summary.ts)
+// matched /^\s*Messages-Waiting\s*:…$/im; at every line start \s* ran over all the blank
+// lines that followed, so a body of n blank lines cost O(n²). The UA parses the body of any
+// NOTIFY with Event: message-summary (user-agent.ts → mwi.ts), even an unsolicited one, so
+// one ~8 KB datagram kept the phone past its 1000 ms watchdog: a remote reboot.
 test('regression: a NOTIFY whose message-summary body is blank lines finishes within the watchdog', async (t) => {
   const notify =
     'NOTIFY sip:alice@192.0.2.4 SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.1;branch=z9hG4bK1\r\nMax-Forwards: 70\r\n' +
@@ -146,13 +146,24 @@ test('regression: a NOTIFY whose message-summary body is blank lines finishes wi
   t.is(r.hangs, 0, failures(r));
 });
 
-// Firmware bug found by the fuzzer: parseMessage (firmware/sip/parser.ts:150, used at :100)
-// matches each header line with /…[ \t]*:[ \t]*([^\r\n]*)\r?\n/y. When the line has no LF
-// (the end of a datagram, or a bare CR inside it), [ \t]* and [^\r\n]* trade the whitespace
-// after the colon back and forth: O(n²) backtracking. 10,000 tabs cost 1.5 s in QuickJS, so
-// a single ~10 KB UDP datagram, before any header is even looked at, reboots the phone.
+// Regression for a bug the fuzzer found: parseMessage (firmware/sip/parser.ts, HEADER_LINE_Y)
+// matched each header line with /…[ \t]*:[ \t]*([^\r\n]*)\r?\n/y. When the line had no LF
+// (the end of a datagram, or a bare CR inside it), [ \t]* and [^\r\n]* traded the whitespace
+// after the colon back and forth: O(n²) backtracking. 10,000 tabs cost 1.5 s in QuickJS, so a
+// single ~10 KB UDP datagram, before any header was looked at, rebooted the phone.
 test('regression: a header line of whitespace without a line end parses within the watchdog', async (t) => {
   const datagram = 'OPTIONS sip:a@b SIP/2.0\r\nContent-Length: ' + '\t'.repeat(30000);
   const r = await runFuzz({ count: 0, extraInputs: [{ kind: 'sip', input: datagram }] });
+  t.is(r.hangs, 0, failures(r));
+});
+
+// Firmware bug found by the fuzzer (seed 1, 1,000,000 inputs): StreamFramer's Content-Length
+// scan (firmware/sip/stream-framer.ts:16, used at :79) is /^(?:content-length|l)[ \t]*:[ \t]*
+// ([^\r\n]*?)[ \t]*\r?$/gim. In "Content-Length: 2<spaces>x" the lazy group and the [ \t]*
+// after it split the spaces every possible way before failing at 'x': O(n²). 10,000 spaces
+// take 2 s in QuickJS, so one ~10 KB header section on a TCP connection reboots the phone.
+test('regression: a Content-Length line padded with spaces frames within the watchdog', async (t) => {
+  const stream = 'OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 2' + ' '.repeat(30000) + 'x\r\n\r\n';
+  const r = await runFuzz({ count: 0, extraInputs: [{ kind: 'stream', input: stream }] });
   t.is(r.hangs, 0, failures(r));
 });

@@ -3,8 +3,7 @@
 // the digest answer to a challenge, bodies the UA reads, and a serialize/reparse round trip.
 // SipParseError is the one refusal; any other exception, or broken self-consistency, is a bug.
 
-import { SipMessage } from '../../../firmware/sip/message.ts';
-import type { AuthHeaderName } from '../../../firmware/sip/message.ts';
+import type { AuthHeaderName, SipMessage } from '../../../firmware/sip/message.ts';
 import type { SipParseError } from '../../../firmware/sip/errors.ts';
 import { parseMessage } from '../../../firmware/sip/parser.ts';
 import { serializeMessage } from '../../../firmware/sip/serializer.ts';
