@@ -11,7 +11,7 @@ import { BoardConfigError, loadBoardConfig, parseAccountUri, toBoardInfo } from 
 import type { BoardConfig } from '../hal/board-config.ts';
 import type { BoardInfo, LogLevel } from '../hal/contract.ts';
 import { ImageError, readImage } from '../build/image.ts';
-import { buildFirmware } from '../build/build-firmware.ts';
+import { FIRMWARE_GLOBAL, buildFirmware } from '../build/build-firmware.ts';
 import { Emulator } from '../hal/emulator/emulator.ts';
 import type { ControlEvent } from '../hal/emulator/emulator.ts';
 import { eventWriter, readControl } from '../hal/emulator/control-stdio.ts';
@@ -150,7 +150,7 @@ export const emulateCommand: Command = {
       board,
       stackLimitBytes: config.memory.stackKB * 1024,
       watchdogMs: config.watchdogMs,
-      firmware: { code, globalName: 'quipFirmware' },
+      firmware: { code, globalName: FIRMWARE_GLOBAL },
       dataDir: values['data-dir'] ?? join(homedir(), '.quip', board.id),
       net: { bindAddress: values.bind, ...advertised(values.bind, values.advertise) },
       audio: {
@@ -228,7 +228,8 @@ function imageCode(file: string, boardId: string): string {
   }
 }
 
-async function sourceCode(config: BoardConfig): Promise<string> {
+/** The firmware built from source for a board, as the JavaScript a VM evaluates. */
+export async function sourceCode(config: BoardConfig): Promise<string> {
   const built = await buildFirmware({ board: config });
   return new TextDecoder().decode(readImage(built.image, config.id).payload);
 }

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from './command.ts';
 import { usageError } from './command.ts';
-import { buildFirmware } from '../build/build-firmware.ts';
-import { readImage } from '../build/image.ts';
+import { sourceCode } from './emulate.ts';
+import { FIRMWARE_GLOBAL } from '../build/build-firmware.ts';
 import { loadBoardConfig, parseAccountUri, toBoardInfo } from '../hal/board-config.ts';
 import type { BoardConfig } from '../hal/board-config.ts';
 import { Emulator } from '../hal/emulator/emulator.ts';
@@ -92,14 +92,13 @@ export const startCommand: Command = {
 };
 
 async function phone(config: BoardConfig, account: string, dataDir: string, onEvent: (e: ControlEvent) => void, sound = false, echo = false): Promise<Emulator> {
-  const built = await buildFirmware({ board: config });
-  const code = new TextDecoder().decode(readImage(built.image, config.id).payload);
+  const code = await sourceCode(config);
   const board = { ...toBoardInfo(config), accounts: [parseAccountUri(account)], sip: { port: 0, transport: 'udp' as const } };
   const emulator = new Emulator({
     board,
     stackLimitBytes: config.memory.stackKB * 1024,
     watchdogMs: config.watchdogMs,
-    firmware: { code, globalName: 'quipFirmware' },
+    firmware: { code, globalName: FIRMWARE_GLOBAL },
     dataDir,
     net: { bindAddress: '127.0.0.1', advertisedAddress: '127.0.0.1' },
     onEvent,

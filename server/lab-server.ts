@@ -155,7 +155,7 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
   const proxy = new StatefulProxy({
     layer: stack.layer, transport: stack.transport, clock, identity, timerCMs: limits.timerCMs, cancelGuardMs: 64 * t1, random,
   });
-  const voicemail = new Voicemail(stack.layer, clock, identity, random);
+  const voicemail = new Voicemail(stack.layer, clock, identity);
   router = new LabRouter({
     env, layer: stack.layer, transport: stack.transport, identity, users: o.users, location, auth, proxy, mode, voicemail,
     expires: { minExpires: limits.minExpires, maxExpires: limits.maxExpires, defaultExpires: limits.defaultExpires },

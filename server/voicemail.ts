@@ -2,7 +2,7 @@
 // server. Phones SUBSCRIBE to their own AOR; the lab answers 200, sends the current summary
 // at once and again whenever setMessages() changes it, and ends subscriptions that expire.
 
-import { SipMessage } from '../firmware/sip/index.ts';
+import { SipMessage, uriInBrackets, withoutTag } from '../firmware/sip/index.ts';
 import type { Peer, SipClock, TransactionLayer } from '../firmware/sip/index.ts';
 import type { Exchange } from './exchange.ts';
 import type { LocalIdentity } from './identity.ts';
@@ -35,7 +35,6 @@ export class Voicemail {
     private readonly layer: TransactionLayer,
     private readonly clock: SipClock,
     private readonly identity: LocalIdentity,
-    private readonly random: () => string,
   ) {}
 
   /** Is this request part of one of our subscriptions (a refresh or an unsubscribe)? */
@@ -56,14 +55,13 @@ export class Voicemail {
       if (this.subs.size >= MAX_SUBSCRIPTIONS) return void ex.reply(503, 'Service Unavailable', [['Retry-After', '60']]);
       const dest = source.transport === 'udp' ? source : peerForUri(contact.uri) ?? source;
       sub = {
-        user, callId, localTag: ex.toTag, remoteTag: req.from()!.tag ?? '', subscriber: stripTag(req.get('From')!),
-        aor: stripTag(req.get('To')!), target: contact.uriText, dest, cseq: 0, expiresAt: 0, timer: -1,
+        user, callId, localTag: ex.toTag, remoteTag: req.from()!.tag ?? '', subscriber: withoutTag(req.get('From')!),
+        aor: withoutTag(req.get('To')!), target: contact.uriText, dest, cseq: 0, expiresAt: 0, timer: -1,
       };
       this.subs.set(callId, sub);
     }
     this.clock.clearTimer(sub.timer);
-    const res = ex.reply(200, 'OK', [['Expires', String(expires)], ['Contact', `<sip:voicemail@${this.identity.address}:${this.identity.port}>`]]);
-    void res;
+    ex.reply(200, 'OK', [['Expires', String(expires)], ['Contact', `<sip:voicemail@${this.identity.address}:${this.identity.port}>`]]);
     if (expires === 0) {
       this.subs.delete(callId);
       this.notify(sub, 'terminated;reason=timeout');
@@ -111,17 +109,7 @@ export class Voicemail {
     m.add('Event', 'message-summary');
     m.add('Subscription-State', state);
     m.add('Content-Type', 'application/simple-message-summary');
-    m.body = `Messages-Waiting: ${box.newVoice > 0 ? 'yes' : 'no'}\r\nMessage-Account: ${stripBrackets(sub.aor)}\r\nVoice-Message: ${box.newVoice}/${box.oldVoice}\r\n`;
+    m.body = `Messages-Waiting: ${box.newVoice > 0 ? 'yes' : 'no'}\r\nMessage-Account: ${uriInBrackets(sub.aor)}\r\nVoice-Message: ${box.newVoice}/${box.oldVoice}\r\n`;
     this.layer.request(m, sub.dest, { onFinal: () => {} });
-    void this.random;
   }
-}
-
-function stripTag(v: string): string {
-  return v.replace(/;\s*tag\s*=\s*[^;,\s]*/i, '');
-}
-
-function stripBrackets(v: string): string {
-  const m = /<([^>]*)>/.exec(v);
-  return m ? m[1]! : v.trim();
 }

@@ -14,7 +14,7 @@ export { reasonPhrase } from './reason-phrases.ts';
 export { parseUri, formatUri, isSipUri, isTelUri, isIpv4, isIpv6 } from './uri.ts';
 export { uriEquals } from './uri-compare.ts';
 export { unescapeOnce } from './escape.ts';
-export { parseNameAddr, formatNameAddr } from './name-addr.ts';
+export { parseNameAddr, formatNameAddr, withoutTag, uriInBrackets } from './name-addr.ts';
 export { parseVia, formatVia, BRANCH_COOKIE } from './via.ts';
 export { parseCredentials, formatCredentials } from './auth-header.ts';
 export { canonicalName, compactName, isListHeader } from './header-names.ts';

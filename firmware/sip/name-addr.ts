@@ -125,3 +125,15 @@ export function paramOf(na: NameAddr, name: string): string | null | undefined {
   return v === undefined || v === null ? v : unquote(v);
 }
 
+/** A From/To value without its tag parameter (for building a dialog's From/To). */
+export function withoutTag(nameAddr: string): string {
+  return nameAddr.replace(/;\s*tag\s*=\s*[^;,\s]*/i, '');
+}
+
+/** The URI inside the <> of a name-addr or Route value; the text itself when it has none. */
+export function uriInBrackets(value: string): string {
+  const t = value.trim();
+  const lt = t.indexOf('<');
+  const gt = t.lastIndexOf('>');
+  return lt !== -1 && gt > lt ? t.slice(lt + 1, gt) : t;
+}

@@ -189,9 +189,8 @@ export class Call {
     const ack = this.dialog!.request('ACK', this.invite!.cseq()!.seq);
     for (const h of this.invite!.headers) if (h.name === 'Proxy-Authorization' || h.name === 'Authorization') ack.add(h.name, h.value);
     this.routeInDialog(peer, (next) => {
-      ack.prepend('Via', this.host.ctx.stack.transport.via(next.transport, this.host.ctx.stack.layer.newBranch()));
+      this.host.ctx.stack.layer.sendAck(ack, next); // adds its own Via: kept for re-ACKs
       this.lastAck = { msg: ack, peer: next };
-      this.host.ctx.stack.layer.sendStateless(ack, next);
       if (this.cancelRequested || this.state === 'ended') {
         this.bye(); // the callee answered while we hung up: end it properly
         return;
@@ -401,8 +400,7 @@ export class Call {
       if (res.status >= 200 && res.status < 300) {
         if (res.body.length > 0) this.media.answered(res.bodyText());
         const ack = this.dialog!.request('ACK', req.cseq()!.seq);
-        ack.prepend('Via', this.host.ctx.stack.transport.via(peer.transport, this.host.ctx.stack.layer.newBranch()));
-        this.host.ctx.stack.layer.sendStateless(ack, peer);
+        this.host.ctx.stack.layer.sendAck(ack, peer);
         this.localHold = on;
         this.setState(on || this.remoteHold ? 'held' : 'connected');
       } else if (res.status === 491) {
@@ -564,22 +562,22 @@ export class Call {
   }
 }
 
-function isDtmfRelay(m: SipMessage): boolean {
+/** The body is application/<subtype> (a bad Content-Type counts as not). */
+function isApplication(m: SipMessage, subtype: string): boolean {
   try {
     const ct = m.contentType();
-    return ct !== undefined && ct.type === 'application' && ct.subtype === 'dtmf-relay';
+    return ct !== undefined && ct.type === 'application' && ct.subtype === subtype;
   } catch {
     return false;
   }
 }
 
 function isSdp(m: SipMessage): boolean {
-  try {
-    const ct = m.contentType();
-    return ct !== undefined && ct.type === 'application' && ct.subtype === 'sdp';
-  } catch {
-    return false;
-  }
+  return isApplication(m, 'sdp');
+}
+
+function isDtmfRelay(m: SipMessage): boolean {
+  return isApplication(m, 'dtmf-relay');
 }
 
 function hasToken(m: SipMessage, header: 'Require' | 'Supported', token: string): boolean {

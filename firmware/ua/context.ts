@@ -5,6 +5,13 @@ import type { Timers } from '../app/timers.ts';
 import type { SipUri } from '../sip/index.ts';
 import { parseUri, isSipUri } from '../sip/index.ts';
 import type { PhoneSipStack } from './sip-stack.ts';
+import { targetFromHostPort } from './server-locator.ts';
+
+/** "host[:port]" (IPv6 in brackets) from the account settings; null when absent or bad. */
+function hostPort(text: string | undefined): { host: string; port: number | null } | null {
+  const t = text === undefined || text === '' ? null : targetFromHostPort(text);
+  return t === null ? null : { host: t.host, port: t.port };
+}
 
 export interface UaContext {
   hal: Hal;
@@ -53,12 +60,6 @@ export function toAccount(config: AccountConfig): Account | null {
     password: config.password,
     displayName: config.displayName ?? null,
   };
-}
-
-function hostPort(text: string | undefined): { host: string; port: number | null } | null {
-  if (text === undefined || text === '') return null;
-  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(text);
-  return m === null ? null : { host: m[1]!, port: m[2] !== undefined ? Number(m[2]) : null };
 }
 
 /** "sip:alice@lab.example" without params, for To/From. */

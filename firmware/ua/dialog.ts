@@ -1,7 +1,7 @@
 // A SIP dialog (RFC 3261 §12): the identifiers, sequence numbers, remote target and route
 // set that in-dialog requests are built from.
 
-import { SipMessage, parseUri, isSipUri } from '../sip/index.ts';
+import { SipMessage, parseUri, isSipUri, uriInBrackets, withoutTag } from '../sip/index.ts';
 import type { SipUri } from '../sip/index.ts';
 
 export class Dialog {
@@ -52,7 +52,7 @@ export class Dialog {
     const routes = this.routeSet.slice();
     if (routes.length > 0 && !isLoose(routes[0]!)) {
       // Strict routing (RFC 2543 proxies): the first route becomes the Request-URI.
-      uri = stripBrackets(routes.shift()!);
+      uri = uriInBrackets(routes.shift()!);
       routes.push(`<${this.remoteTarget}>`);
     }
     const m = SipMessage.request(method, uri);
@@ -69,7 +69,7 @@ export class Dialog {
   nextHop(): SipUri | null {
     const first = this.routeSet[0];
     try {
-      const u = parseUri(first !== undefined ? stripBrackets(first) : this.remoteTarget);
+      const u = parseUri(first !== undefined ? uriInBrackets(first) : this.remoteTarget);
       return isSipUri(u) ? u : null;
     } catch {
       return null;
@@ -84,17 +84,6 @@ export class Dialog {
   }
 }
 
-function withoutTag(nameAddr: string): string {
-  return nameAddr.replace(/;\s*tag\s*=\s*[^;,\s]*/i, '');
-}
-
-function stripBrackets(v: string): string {
-  const t = v.trim();
-  const lt = t.indexOf('<');
-  const gt = t.lastIndexOf('>');
-  return lt !== -1 && gt > lt ? t.slice(lt + 1, gt) : t;
-}
-
 function isLoose(route: string): boolean {
-  return /;lr(?:[;=>]|$)/i.test(stripBrackets(route) + '>');
+  return /;lr(?:[;=>]|$)/i.test(uriInBrackets(route) + '>');
 }

@@ -3,7 +3,7 @@
 
 import {
   SdpNegotiationError, SdpParseError, applyAnswer, applyOwnAnswer, createAnswer, createOffer, createReoffer,
-  parseSdp, serializeSdp,
+  incrementDecimal, parseSdp, serializeSdp,
 } from '../sdp/index.ts';
 import type { CallMediaParameters, Codec, Direction, SdpSession } from '../sdp/index.ts';
 
@@ -76,7 +76,7 @@ export class MediaSession {
         address: this.address,
         port: this.port,
         sessionId: this.sessionId,
-        sessionVersion: base ? String(Number(base.origin.sessionVersion) + 1) : undefined,
+        sessionVersion: base ? incrementDecimal(base.origin.sessionVersion) : undefined,
         username: 'quip',
         ptime: 20,
         direction: this.direction,

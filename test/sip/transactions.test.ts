@@ -21,8 +21,8 @@ class RecordingTransport implements Transport {
   via(transport: string, branch: string): string {
     return `SIP/2.0/${transport.toUpperCase()} 192.0.2.10:5060;branch=${branch};rport`;
   }
-  preferTcp(bytes: number): boolean {
-    return this.tcp && bytes > 1300;
+  preferTcp(req: SipMessage): boolean {
+    return this.tcp && serializeMessage(req).length + 120 > 1300;
   }
   times(method: string): number[] {
     return this.sent.filter((s) => s.msg.method === method).map((s) => s.at);

@@ -5,7 +5,6 @@
 import type { SipClock } from '../clock.ts';
 import { SipMessage } from '../message.ts';
 import { createResponse } from '../response.ts';
-import { serializeMessage } from '../serializer.ts';
 import { splitList } from '../scanner.ts';
 import { BRANCH_COOKIE } from '../via.ts';
 import type { Peer } from '../transport/peer.ts';
@@ -82,7 +81,7 @@ export class TransactionLayer {
       branch = req.topVia()?.branch ?? this.newBranch();
     } else {
       // RFC 3261 §18.1.1: a request near the MTU goes over TCP (the Via must say so).
-      if (target.transport === 'udp' && this.transport.preferTcp(serializeMessage(req).length + 120)) {
+      if (target.transport === 'udp' && this.transport.preferTcp(req)) {
         target = { transport: 'tcp', address: target.address, port: target.port };
       }
       branch = this.newBranch();

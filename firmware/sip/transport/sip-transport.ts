@@ -20,8 +20,8 @@ export interface Transport {
   sendResponse(res: SipMessage, source: Peer): boolean;
   /** A Via header value for a request we send: our sent-by, the branch, rport. */
   via(transport: TransportName, branch: string): string;
-  /** Whether a request that would be this big over UDP should go over TCP instead. */
-  preferTcp(bytes: number): boolean;
+  /** Whether this request (still without our Via) is too big for UDP and should go over TCP. */
+  preferTcp(req: SipMessage): boolean;
 }
 
 export interface TransportOptions {
@@ -46,6 +46,9 @@ export interface TransportEvents {
   /** A malformed message arrived (requests were already answered). */
   onBadMessage?(error: SipParseError, source: Peer): void;
 }
+
+/** Room for the Via the transaction layer adds after the size check. */
+const VIA_ALLOWANCE = 120;
 
 interface Connection {
   id: number;
@@ -185,8 +188,9 @@ export class SipTransport implements Transport {
     return this.sendBytes('\r\n\r\n', dest);
   }
 
-  preferTcp(bytes: number): boolean {
-    return this.options.tcp && bytes > (this.options.maxUdpBytes ?? 1300);
+  preferTcp(req: SipMessage): boolean {
+    // Only measured when TCP is there to move to; VIA_ALLOWANCE stands for the Via still to come.
+    return this.options.tcp && serializeMessage(req).length + VIA_ALLOWANCE > (this.options.maxUdpBytes ?? 1300);
   }
 
   private sendBytes(data: string, dest: Peer): boolean {
