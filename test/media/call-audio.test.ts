@@ -2,77 +2,11 @@
 // known signal (a WAV), B's speaker is recorded (a WAV) and compared with the ideal µ-law
 // round trip. Also DTMF, both directions, and 5 % packet loss with concealment.
 import test from 'ava';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { readWav, writeWav } from '../../hal/emulator/wav.ts';
-import { decodeUlaw, encodeUlaw } from '../../firmware/codec/g711.ts';
+import { readFileSync } from 'node:fs';
+import { readWav } from '../../hal/emulator/wav.ts';
+import { RATE, audioPath, longestGapMs, signal, snr, ulawRoundTrip, wavFile } from '../helpers/audio-signal.ts';
 import { labWithPhones } from '../helpers/lab-phones.ts';
 import type { EmuEvent, EmulatorProcess } from '../helpers/emulator-process.ts';
-
-const RATE = 8000;
-const dir = mkdtempSync(join(tmpdir(), 'quip-audio-'));
-
-/**
- * A steady multi-tone whose period (40 samples) divides the 20 ms frame, so frames the jitter
- * buffer adds or drops never shift its phase: SNR then measures the codec path itself.
- */
-function signal(freqs: number[], seconds: number): Int16Array {
-  const s = new Int16Array(RATE * seconds);
-  for (let i = 0; i < s.length; i++) {
-    let v = 0;
-    for (const f of freqs) v += Math.sin((2 * Math.PI * f * i) / RATE);
-    s[i] = Math.round((7000 * v) / freqs.length);
-  }
-  return s;
-}
-
-function wavFile(name: string, samples: Int16Array): string {
-  const file = join(dir, name);
-  writeFileSync(file, writeWav(samples, RATE));
-  return file;
-}
-
-/** The ideal G.711 µ-law round trip of a signal. */
-function ulawRoundTrip(s: Int16Array): Int16Array {
-  const enc = new Uint8Array(s.length);
-  encodeUlaw(s, enc);
-  const out = new Int16Array(s.length);
-  decodeUlaw(enc, out);
-  return out;
-}
-
-/** SNR (dB) of the recorded stretch against the ideal, at the best alignment within a period. */
-function snr(recorded: Int16Array, ideal: Int16Array, period: number): { db: number; start: number } {
-  let first = recorded.findIndex((v) => Math.abs(v) > 500);
-  if (first === -1) return { db: -Infinity, start: -1 };
-  first += RATE / 2; // past the start-up of the jitter buffer
-  const n = Math.min(RATE * 2, recorded.length - first - RATE / 4);
-  let best = -Infinity;
-  for (let lag = 0; lag < period; lag++) {
-    let sig = 0;
-    let err = 0;
-    for (let i = 0; i < n; i++) {
-      const want = ideal[(i + lag) % period]!;
-      const got = recorded[first + i]!;
-      sig += want * want;
-      err += (got - want) ** 2;
-    }
-    best = Math.max(best, 10 * Math.log10(sig / Math.max(err, 1)));
-  }
-  return { db: best, start: first };
-}
-
-/** The longest run of (near) silent samples inside [from, to). */
-function longestGapMs(s: Int16Array, from: number, to: number): number {
-  let run = 0;
-  let worst = 0;
-  for (let i = from; i < to; i++) {
-    if (Math.abs(s[i]!) < 50) worst = Math.max(worst, ++run);
-    else run = 0;
-  }
-  return (worst / RATE) * 1000;
-}
 
 async function connect(a: EmulatorProcess, b: EmulatorProcess, number: string): Promise<void> {
   a.send({ dial: number });
@@ -86,8 +20,8 @@ const B_FREQS = [600, 1400];
 
 test.serial('speech-band audio arrives at G.711 quality both ways, and DTMF digits are reported', async (t) => {
   const { phone } = await labWithPhones(t);
-  const aOut = join(dir, 'a-out.wav');
-  const bOut = join(dir, 'b-out.wav');
+  const aOut = audioPath('a-out.wav');
+  const bOut = audioPath('b-out.wav');
   const [alice, bob] = await Promise.all([
     phone('alice', 'desk6', 'secret', ['--audio-in', wavFile('a-in.wav', signal(A_FREQS, 2)), '--audio-out', aOut]),
     phone('bob', 'desk6', 'secret', ['--audio-in', wavFile('b-in.wav', signal(B_FREQS, 2)), '--audio-out', bOut]),
@@ -123,7 +57,7 @@ test.serial('speech-band audio arrives at G.711 quality both ways, and DTMF digi
 
 test.serial('with 5 % of RTP packets lost, speech stays continuous and the stats report the loss', async (t) => {
   const { phone } = await labWithPhones(t);
-  const bOut = join(dir, 'b-lossy.wav');
+  const bOut = audioPath('b-lossy.wav');
   const [alice, bob] = await Promise.all([
     phone('alice', 'desk6', 'secret', ['--audio-in', wavFile('a-in2.wav', signal(A_FREQS, 2))]),
     phone('bob', 'desk6', 'secret', ['--audio-out', bOut, '--rtp-loss', '0.05']),
@@ -151,7 +85,7 @@ test.serial('with 5 % of RTP packets lost, speech stays continuous and the stats
 
 test.serial('the echo line sends back what it hears: the caller hears its own signal', async (t) => {
   const { phone } = await labWithPhones(t);
-  const aOut = join(dir, 'a-echo-out.wav');
+  const aOut = audioPath('a-echo-out.wav');
   const [alice, echo] = await Promise.all([
     phone('alice', 'desk6', 'secret', ['--audio-in', wavFile('a-echo-in.wav', signal(A_FREQS, 2)), '--audio-out', aOut]),
     phone('echo', 'small2', 'secret', ['--echo']),

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `npm test` runs this first (npm's "pretest"): installs the real SIP peers the interop tests
+# use — Kamailio, SIPp (sip-tester) and baresip, all Debian packages — when they are missing.
+# Idempotent: when every binary is present it does nothing and touches no network. When it
+# cannot install (no apt-get, not root), it says so and the interop tests skip with the reason.
+set -u
+
+need=()
+command -v kamailio >/dev/null 2>&1 || [ -x /usr/sbin/kamailio ] || need+=(kamailio)
+command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
+command -v baresip >/dev/null 2>&1 || need+=(baresip)
+[ ${#need[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "install-test-deps: no apt-get here; missing ${need[*]} — those interop tests will skip" >&2
+  exit 0
+fi
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo=(sudo -n)
+  else
+    echo "install-test-deps: not root and no password-less sudo; missing ${need[*]} — those interop tests will skip" >&2
+    exit 0
+  fi
+fi
+
+echo "install-test-deps: installing ${need[*]} from Debian packages" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq >&2 || true
+if ! "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >&2; then
+  echo "install-test-deps: apt-get install ${need[*]} failed — those interop tests will skip" >&2
+fi
+exit 0

@@ -1,0 +1,64 @@
+// Shared by the interop tests: is a real peer (a Debian package) installed, and free ports.
+import test from 'ava';
+import type { TestFn } from 'ava';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import dgram from 'node:dgram';
+import net from 'node:net';
+
+const SEARCH = ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin'];
+
+/** Absolute path of an installed program, or null. */
+export function findBinary(name: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(':').concat(SEARCH)) {
+    if (dir !== '' && existsSync(`${dir}/${name}`)) return `${dir}/${name}`;
+  }
+  return null;
+}
+
+/**
+ * `test` when the program can run here, else `test.skip` — and it says why once, plainly, so a
+ * skipped interop test is never mistaken for a passing one. `scripts/install-test-deps.sh`
+ * (npm's pretest) installs the packages on CI machines, where these tests must run.
+ */
+export function withPeer(binary: string, debianPackage: string, versionArgs: string[] = ['-v']): { test: TestFn; path: string } {
+  const path = findBinary(binary);
+  let why = path === null ? `${binary} is not installed (Debian package ${debianPackage})` : '';
+  if (path !== null) {
+    try {
+      execFileSync(path, versionArgs, { stdio: 'ignore', timeout: 10000 });
+    } catch (e) {
+      // Some programs exit non-zero after printing their version; only "cannot run" counts.
+      const err = e as NodeJS.ErrnoException & { status?: number | null };
+      if (err.code !== undefined && typeof err.code === 'string') why = `${binary} cannot run here: ${err.message}`;
+    }
+  }
+  if (why !== '') {
+    process.stderr.write(`interop: skipping ${binary} tests: ${why}\n`);
+    return { test: test.skip as unknown as TestFn, path: binary };
+  }
+  return { test, path: path! };
+}
+
+/** A UDP port nobody on 127.0.0.1 is using right now (also free for TCP). */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const s = dgram.createSocket('udp4');
+      s.once('error', reject);
+      s.bind(0, '127.0.0.1', () => {
+        const p = s.address().port;
+        s.close(() => resolve(p));
+      });
+    });
+    const tcpFree = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (tcpFree) return port;
+  }
+}
+
+/** Resolves after ms milliseconds. */
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
