@@ -28,7 +28,7 @@ export interface BoardConfig {
   /** Longest time one event may run before the watchdog reboots the phone. */
   watchdogMs: number;
   maxAccounts: number;
-  sip: { port: number; transport: SipTransport; acceptDirectCalls?: boolean };
+  sip: { port: number; transport: SipTransport; acceptDirectCalls?: boolean; serverCheckS?: number };
   /** `digitMap` stays a string here; the SIP user agent interprets it. */
   dialPlan: { digitMap: string; interDigitTimeoutMs: number };
   accounts: AccountConfig[];
@@ -337,13 +337,14 @@ export function validateBoardConfig(json: unknown, source: string): BoardConfig 
   const watchdogMs = c.int(obj['watchdogMs'], 'watchdogMs', 100, 60000);
   const maxAccounts = c.int(obj['maxAccounts'], 'maxAccounts', 1, 8);
 
-  const s = c.object(obj['sip'], 'sip', ['port', 'transport', 'acceptDirectCalls']);
+  const s = c.object(obj['sip'], 'sip', ['port', 'transport', 'acceptDirectCalls', 'serverCheckS']);
   const direct = s['acceptDirectCalls'];
   if (direct !== undefined && typeof direct !== 'boolean') c.expected('sip.acceptDirectCalls', 'true or false', direct);
   const sip = {
     port: s['port'] === undefined ? DEFAULT_SIP_PORT : c.int(s['port'], 'sip.port', 0, 65535),
     transport: s['transport'] === undefined ? ('udp' as const) : c.oneOf(s['transport'], 'sip.transport', TRANSPORTS),
     ...(direct === true ? { acceptDirectCalls: true } : {}),
+    ...(s['serverCheckS'] !== undefined ? { serverCheckS: c.int(s['serverCheckS'], 'sip.serverCheckS', 0, 3600) } : {}),
   };
   const p = c.object(obj['dialPlan'], 'dialPlan', ['digitMap', 'interDigitTimeoutMs']);
   const dialPlan = {

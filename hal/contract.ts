@@ -28,6 +28,8 @@ export interface BoardInfo {
     transport: 'udp' | 'tcp';
     /** Ring for INVITEs that do not come through the registrar/outbound proxy (off: scanners cannot ring the phone). */
     acceptDirectCalls?: boolean;
+    /** Seconds between OPTIONS liveness checks of the registrar while registered (default 30; 0 = off). */
+    serverCheckS?: number;
   };
   /** Accounts provisioned for this phone (board config, --account, or a provisioning server). */
   accounts: AccountConfig[];

@@ -278,6 +278,8 @@ export class Phone {
     const r = this.ua?.primary;
     if (!r) return 'Not registered';
     if (r.state === 'registered') return 'Registered';
+    if (r.lost) return 'Registrar lost'; // until it answers again
+
     if (r.state === 'registering') return 'Registering...';
     if (r.state === 'failed') return r.lastStatus ? `Reg failed: ${r.lastStatus}` : 'Registrar unreachable';
     return 'Not registered';

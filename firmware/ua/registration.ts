@@ -1,7 +1,9 @@
 // Keeps one account registered (RFC 3261 §10.2): REGISTER on start, digest on challenge,
 // refresh before the granted expiry, Min-Expires on 423, failover across the registrar's
 // servers, back-off after failures, a corrected Contact when the registrar sees us behind
-// NAT (received/rport), and Expires: 0 on shutdown.
+// NAT (received/rport), and Expires: 0 on shutdown. While registered it checks that the
+// registrar is still there (OPTIONS): a registrar that stopped answering is reported as lost
+// and the phone registers again (failing over, backing off) until one answers.
 
 import { SipMessage, uriEquals, parseUri } from '../sip/index.ts';
 import type { ClientTransaction, Peer, TransportName } from '../sip/index.ts';
@@ -20,6 +22,13 @@ const MAX_BACKOFF_S = 600;
 const MAX_AUTH_ROUNDS = 3;
 /** Keeps NAT bindings and TCP connections to the registrar alive between refreshes. */
 const KEEPALIVE_MS = 25_000;
+/** Default seconds between liveness checks of the registrar (board sip.serverCheckS). */
+export const DEFAULT_SERVER_CHECK_S = 30;
+/**
+ * A check unanswered this long means the registrar is gone. Shorter than Timer F (32 s): over
+ * UDP that is still five retransmissions, and the user learns of the outage half a minute sooner.
+ */
+const CHECK_TIMEOUT_MS = 8_000;
 
 export class Registration {
   state: RegistrationState = 'idle';
@@ -27,6 +36,8 @@ export class Registration {
   granted = 0;
   lastStatus = 0;
   lastReason = '';
+  /** The registrar stopped answering while we were registered; cleared when one registers us again. */
+  lost = false;
   private readonly callId: string;
   private readonly fromTag: string;
   private cseq = 0;
@@ -42,6 +53,8 @@ export class Registration {
   private stopped = false;
   private unregistering = false;
   private keepAliveTimer: number | null = null;
+  private checkTimer: number | null = null;
+  private checkTx: ClientTransaction | null = null;
 
   constructor(
     private readonly ctx: UaContext,
@@ -49,6 +62,8 @@ export class Registration {
     private readonly resolver: HalDnsResolver,
     private readonly transport: TransportName,
     private readonly onChange: (r: Registration) => void,
+    /** Milliseconds between liveness checks while registered; 0 = off. */
+    private readonly checkMs = DEFAULT_SERVER_CHECK_S * 1000,
   ) {
     this.callId = `${ctx.stack.random(10)}@${ctx.stack.localAddress()}`;
     this.fromTag = ctx.stack.random(6);
@@ -169,6 +184,7 @@ export class Registration {
   private registered(res: SipMessage, requested: number): void {
     this.authRounds = 0;
     this.backoffS = FIRST_BACKOFF_S;
+    this.lost = false;
     if (requested === 0 || this.stopped) {
       this.unregistering = false;
       this.setState('unregistered');
@@ -209,6 +225,7 @@ export class Registration {
       this.send(this.build(this.requested));
     });
     this.scheduleKeepAlive();
+    this.scheduleCheck();
   }
 
   private scheduleKeepAlive(): void {
@@ -220,6 +237,66 @@ export class Registration {
       this.ctx.stack.transport.keepAlive(target);
       this.scheduleKeepAlive();
     });
+  }
+
+  private scheduleCheck(): void {
+    this.endCheck();
+    this.checkTimer = this.checkMs > 0 ? this.ctx.timers.after(this.checkMs, () => this.check()) : null;
+  }
+
+  /**
+   * Asks the registrar (through the outbound proxy, if any) for OPTIONS. Any final answer, even
+   * 404 or 483, proves it is there; silence or an unreachable server means it is lost.
+   */
+  private check(): void {
+    this.checkTimer = null;
+    const target = this.outboundTarget();
+    if (this.state !== 'registered' || this.stopped || target === null || this.checkTx !== null) return;
+    const a = this.account;
+    const host = a.registrarPort !== null ? `${a.registrarHost}:${a.registrarPort}` : a.registrarHost;
+    const req = SipMessage.request('OPTIONS', `sip:${host}`);
+    req.add('Max-Forwards', '70');
+    req.add('To', `<sip:${host}>`);
+    req.add('From', `<${aorText(a)}>;tag=${this.ctx.stack.random(6)}`);
+    req.add('Call-ID', `${this.ctx.stack.random(10)}@${this.ctx.stack.localAddress()}`);
+    req.add('CSeq', '1 OPTIONS');
+    req.add('User-Agent', this.ctx.userAgent);
+    let tx: ClientTransaction | null = null;
+    const settle = (alive: boolean, why: string): void => {
+      if (tx === null || this.checkTx !== tx) return; // settled already, or an older check
+      this.endCheck();
+      if (alive) this.scheduleCheck();
+      else this.registrarLost(target, why);
+    };
+    tx = this.ctx.stack.layer.request(req, target, {
+      onFinal: () => settle(true, ''),
+      onTimeout: () => settle(false, 'no answer'),
+      onTransportError: () => settle(false, 'unreachable'),
+    });
+    if (tx === null) return this.scheduleCheck(); // transaction table full: try later
+    this.checkTx = tx;
+    this.checkTimer = this.ctx.timers.after(CHECK_TIMEOUT_MS, () => settle(false, 'no answer'));
+  }
+
+  /** Forgets the check in flight (its deadline shares checkTimer). */
+  private endCheck(): void {
+    this.ctx.timers.cancel(this.checkTimer);
+    this.checkTimer = null;
+    this.checkTx?.terminate();
+    this.checkTx = null;
+  }
+
+  private registrarLost(target: Peer, why: string): void {
+    if (this.state !== 'registered' || this.stopped) return;
+    this.lost = true;
+    const server = `${target.address}:${target.port}`;
+    this.ctx.hal.system.log('warn', `registrar ${server} lost (${why}); registering again`);
+    this.ctx.emit({ event: 'registrar_lost', aor: aorText(this.account), server, reason: why });
+    // Our binding may be gone with it (a restarted registrar): register again right away, over
+    // the whole server set; failures then back off as usual until the registrar is back.
+    this.tx?.terminate();
+    this.tx = null;
+    this.start();
   }
 
   /** Tries the next server of the registrar's set; when none is left, fails with back-off. */
@@ -260,6 +337,7 @@ export class Registration {
     this.ctx.timers.cancel(this.keepAliveTimer);
     this.refreshTimer = null;
     this.keepAliveTimer = null;
+    this.endCheck();
   }
 
   private setState(s: RegistrationState): void {

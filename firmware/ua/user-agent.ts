@@ -12,7 +12,7 @@ import { HalDnsResolver } from './dns-resolver.ts';
 import { MediaSession, codecsFor } from './media-session.ts';
 import type { MessageSummary } from './message-summary.ts';
 import { MessageWaiting } from './mwi.ts';
-import { Registration } from './registration.ts';
+import { DEFAULT_SERVER_CHECK_S, Registration } from './registration.ts';
 import { resolveTargets } from './targets.ts';
 import { RtpPorts } from '../media/rtp-ports.ts';
 import type { HalEvent } from '../../hal/contract.ts';
@@ -67,7 +67,7 @@ export class UserAgent implements TransactionUser {
       const reg = new Registration(this.ctx, account, this.resolver, this.transport, (r) => {
         this.listener.registration(r);
         if (r.state === 'registered' && r === this.registrations[0] && this.mwi === null) this.startMwi(r);
-      });
+      }, (this.board.sip.serverCheckS ?? DEFAULT_SERVER_CHECK_S) * 1000);
       this.registrations.push(reg);
       reg.start();
     }

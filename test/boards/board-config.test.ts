@@ -83,7 +83,8 @@ test('a config with every optional field loads by path; its firmware version win
   const c = loadBoardConfig(path.join(fixtures, 'lab3.json'));
   t.is(c.firmware?.version, '2.3.4-rc.1');
   t.is(toBoardInfo(c).firmwareVersion, '2.3.4-rc.1');
-  t.deepEqual(c.sip, { port: 0, transport: 'tcp' });
+  t.deepEqual(c.sip, { port: 0, transport: 'tcp', acceptDirectCalls: true, serverCheckS: 15 });
+  t.deepEqual(toBoardInfo(c).sip, c.sip);
   t.is(c.accounts.length, 2);
   t.deepEqual(c.accounts[0], {
     uri: 'sip:alice@lab.example',
@@ -105,6 +106,8 @@ test('a config with every optional field loads by path; its firmware version win
 test('sip.port and sip.transport default to 5060 and udp', (t) => {
   const c = validateBoardConfig({ ...rawBoard('small2'), sip: {} }, SOURCE);
   t.deepEqual(c.sip, { port: 5060, transport: 'udp' });
+  // The registrar check interval is the firmware's default (30 s) unless set; 0 turns it off.
+  t.deepEqual(validateBoardConfig({ ...rawBoard('small2'), sip: { serverCheckS: 0 } }, SOURCE).sip, { port: 5060, transport: 'udp', serverCheckS: 0 });
 });
 
 test('schema.json lists the same fields and keys as the validator', (t) => {
@@ -129,6 +132,7 @@ const BROKEN: [string, Mutation, string, RegExp][] = [
   ['out of range', (c) => (c.memory.heapLimitMB = 1000), 'memory.heapLimitMB', /expected an integer from 1 to 256, got 1000/],
   ['not an integer', (c) => (c.watchdogMs = 1.5), 'watchdogMs', /expected an integer from 100 to 60000, got 1.5/],
   ['SIP port out of range', (c) => (c.sip.port = 70000), 'sip.port', /expected an integer from 0 to 65535, got 70000/],
+  ['server check out of range', (c) => (c.sip.serverCheckS = -1), 'sip.serverCheckS', /expected an integer from 0 to 3600, got -1/],
   ['bad transport', (c) => (c.sip.transport = 'tls'), 'sip.transport', /expected one of "udp", "tcp", got "tls"/],
   ['unknown top-level field', (c) => (c.dispaly = c.display), 'dispaly', /unknown field \(did you mean "display"\?\)/],
   ['unknown nested field', (c) => (c.memory.heapMB = 4), 'memory.heapMB', /unknown field/],
