@@ -35,9 +35,26 @@ export function withPeer(binary: string, debianPackage: string, versionArgs: str
   }
   if (why !== '') {
     process.stderr.write(`interop: skipping ${binary} tests: ${why}\n`);
-    return { test: test.skip as unknown as TestFn, path: binary };
+    return { test: skipping(test) as TestFn, path: binary };
   }
   return { test, path: path! };
+}
+
+/**
+ * `test` with every declaration turned into its `.skip` form — tests, `.serial` ones and hooks
+ * (`before`, `after.always`, ...) alike — so a file written against `test` skips whole.
+ */
+function skipping(fn: object): unknown {
+  return new Proxy(fn, {
+    get(target, prop) {
+      const v = (target as Record<string | symbol, unknown>)[prop];
+      return typeof v === 'function' && prop !== 'skip' ? skipping(v) : v;
+    },
+    apply(target, _self, args: unknown[]) {
+      const skip = (target as { skip?: (...a: unknown[]) => unknown }).skip;
+      return skip === undefined ? undefined : skip(...args);
+    },
+  });
 }
 
 /** A UDP port nobody on 127.0.0.1 is using right now (also free for TCP). */

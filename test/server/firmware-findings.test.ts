@@ -11,3 +11,17 @@ test('RFC 3261 §18.2.2: a response goes to the Via maddr before the received ad
   const dest = responseDestination(createResponse(req, 200, undefined, 'x'), source);
   t.deepEqual(dest, { transport: 'udp', address: '239.255.255.1', port: 5062 });
 });
+
+// Found against Kamailio (test/interop/kamailio.test.ts): the lab left out received when the
+// sent-by already was the source address, though the request asked for rport.
+test('RFC 3581 §4: an empty rport gets received too, even when it equals the sent-by', (t) => {
+  const via = (v: string): SipMessage => SipMessage.request('OPTIONS', 'sip:lab.example').add('Via', v)
+    .add('From', '<sip:a@lab.example>;tag=1').add('To', '<sip:lab.example>').add('Call-ID', 'c').add('CSeq', '1 OPTIONS');
+  const source = { transport: 'udp' as const, address: '127.0.0.1', port: 40000 };
+  const asked = via('SIP/2.0/UDP 127.0.0.1:40000;branch=z9hG4bKr1;rport');
+  stampVia(asked, source);
+  t.is(asked.get('Via'), 'SIP/2.0/UDP 127.0.0.1:40000;branch=z9hG4bKr1;rport=40000;received=127.0.0.1');
+  const notAsked = via('SIP/2.0/UDP 127.0.0.1:40000;branch=z9hG4bKr2');
+  stampVia(notAsked, source); // §18.2.1 alone: the sent-by is right, nothing to add
+  t.is(notAsked.get('Via'), 'SIP/2.0/UDP 127.0.0.1:40000;branch=z9hG4bKr2');
+});

@@ -9,8 +9,11 @@ import type { Peer } from './peer.ts';
 export function stampVia(msg: SipMessage, source: Peer): boolean {
   const top = msg.topVia();
   if (top === undefined) return false;
-  const needReceived = top.host !== source.address && top.host !== `[${source.address}]`;
   const needRport = top.rport === true;
+  // §18.2.1 asks for received only when sent-by differs from the source, but RFC 3581 §4 says a
+  // request with an empty rport MUST get received "even if it is identical to the sent-by"
+  // (Kamailio does; the lab did not, so a UA saw rport without received from it).
+  const needReceived = needRport || (top.host !== source.address && top.host !== `[${source.address}]`);
   if (!needReceived && !needRport) return true;
   const stamped = { ...top, received: needReceived ? source.address : top.received, rport: needRport ? source.port : top.rport };
   msg.replaceFirst('Via', formatVia(stamped));
