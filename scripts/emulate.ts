@@ -16,6 +16,8 @@ import { Emulator } from '../hal/emulator/emulator.ts';
 import type { ControlEvent } from '../hal/emulator/emulator.ts';
 import { eventWriter, readControl } from '../hal/emulator/control-stdio.ts';
 import { Tui } from '../hal/emulator/tui.ts';
+import { ImpairmentError, formatImpairment, parseImpairment } from '../hal/emulator/impairment.ts';
+import type { ImpairmentSpec } from '../hal/emulator/impairment.ts';
 import { openSoundDevice } from '../hal/emulator/sound-device.ts';
 
 const help = `Usage: quip emulate [options]
@@ -38,7 +40,20 @@ Options:
   --sound auto|on|off     play the speaker through this computer (aplay/paplay/pw-play);
                           auto = with the terminal UI when --audio-out is not given
   --echo                  an echo test line: the microphone hears what the speaker played
-  --rtp-loss <fraction>   test impairment: drop that share of incoming RTP packets (0..0.5)
+  --net-impair <spec>     test impairment of the phone's network interface, like tc netem, on
+                          every UDP datagram it sends and receives (SIP, RTP, RTCP), e.g.
+                          loss=0.2,dup=0.05,reorder=0.1,jitter=200[,delay=ms][,hold=ms][,seed=N]
+                            loss     share dropped (0..1)      dup   share sent twice (0..1)
+                            reorder  share held back hold ms (default 100) so later ones overtake
+                            jitter   each copy delayed a random 0..jitter ms (this reorders too)
+                            delay    fixed extra delay in ms   seed  PRNG seed (default 1)
+                          Each direction is impaired on its own, so a phone-to-phone path through
+                          one impaired phone sees the figures once, through two about twice.
+                          TCP (--sip-transport tcp) is reliable by nature and not impaired,
+                          nor is DNS. On quit a "net-impair:" line on stderr counts what was
+                          dropped, duplicated and retransmitted.
+  --rtp-loss <fraction>   narrower impairment: drop that share of incoming RTP only (0..0.5);
+                          not together with --net-impair
   --ui tui|none           terminal UI (default: tui on a terminal without --control stdio)
   --control stdio|none    JSON lines: commands on stdin, events on stdout (default none)
   --data-dir <dir>        storage directory (default ~/.quip/<board>)
@@ -76,6 +91,7 @@ export const emulateCommand: Command = {
           'audio-out': { type: 'string' },
           'audio-once': { type: 'boolean', default: false },
           'rtp-loss': { type: 'string' },
+          'net-impair': { type: 'string' },
           sound: { type: 'string', default: 'auto' },
           echo: { type: 'boolean', default: false },
           ui: { type: 'string' },
@@ -101,6 +117,16 @@ export const emulateCommand: Command = {
 
     const rtpLoss = values['rtp-loss'] === undefined ? 0 : Number(values['rtp-loss']);
     if (!(rtpLoss >= 0 && rtpLoss <= 0.5)) return usageError('emulate', '--rtp-loss must be a fraction from 0 to 0.5');
+    let netImpair: ImpairmentSpec | undefined;
+    if (values['net-impair'] !== undefined) {
+      if (values['rtp-loss'] !== undefined) return usageError('emulate', '--rtp-loss and --net-impair do not combine; use loss= in --net-impair');
+      try {
+        netImpair = parseImpairment(values['net-impair']);
+      } catch (e) {
+        if (e instanceof ImpairmentError) return usageError('emulate', `--net-impair: ${e.message}`);
+        throw e;
+      }
+    }
     const sound = values.sound;
     if (sound !== 'auto' && sound !== 'on' && sound !== 'off') return usageError('emulate', '--sound must be auto, on or off');
     let config: BoardConfig;
@@ -146,6 +172,7 @@ export const emulateCommand: Command = {
       if (tui !== null) tui.note(`${level}: ${message}`);
       else process.stderr.write(`[${level}] ${message}\n`);
     };
+    if (netImpair !== undefined) log('info', `network impairment on all UDP, both ways: ${formatImpairment(netImpair)}`);
     const emulator = new Emulator({
       board,
       stackLimitBytes: config.memory.stackKB * 1024,
@@ -166,6 +193,7 @@ export const emulateCommand: Command = {
       },
       onLog: log,
       rtpLoss,
+      ...(netImpair !== undefined ? { netImpair } : {}),
       speaker,
       echo: values.echo === true,
     });
@@ -178,6 +206,8 @@ export const emulateCommand: Command = {
         tui?.stop();
         void emulator.shutdown().then(() => {
           speaker?.close();
+          // The figures a network-fault test logs; printed whatever the log level.
+          if (netImpair !== undefined) process.stderr.write(`net-impair: ${emulator.impairmentTally.summary()}\n`);
           resolve(0);
         });
       };

@@ -8,7 +8,10 @@ import { Lcd } from './display.ts';
 import type { LcdState } from './display.ts';
 import { HostClock } from './host-clock.ts';
 import { hostCrypto } from './host-crypto.ts';
+import { ImpairmentTally, NO_IMPAIRMENT } from './impairment.ts';
+import type { ImpairmentSpec } from './impairment.ts';
 import { NodeNet } from './net.ts';
+import type { NetImpairment } from './net.ts';
 import { FirmwareFault, FirmwareVm } from './runtime.ts';
 import { DirectoryStorage } from './storage.ts';
 
@@ -19,7 +22,10 @@ export interface EmulatorOptions {
   firmware: { code: string; globalName: string };
   dataDir: string;
   net?: { bindAddress?: string; advertisedAddress?: string };
-  /** Test impairment, like netem: drop this fraction of incoming RTP datagrams (seeded, repeatable). */
+  /** Test impairment, like netem: loss, duplication, reordering and jitter on every UDP
+   *  datagram the phone sends or receives (SIP, RTP, RTCP); seeded, so repeatable. */
+  netImpair?: ImpairmentSpec;
+  /** The older, narrower impairment: drop this fraction of incoming RTP datagrams only. */
   rtpLoss?: number;
   /** Also send every speaker frame here (the computer's sound device). */
   speaker?: { write(pcm: string): void } | null;
@@ -57,9 +63,10 @@ export class Emulator {
   private rebootTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private generation = 0;
-  private lossSeed = 0x2545f491;
   private lastPlayed = '';
   private boots = 0;
+  /** What --net-impair did to the phone's datagrams, over every boot. */
+  readonly impairmentTally = new ImpairmentTally();
 
   constructor(private readonly options: EmulatorOptions) {
     const d = options.board.display;
@@ -110,10 +117,8 @@ export class Emulator {
   private async bootOnce(): Promise<void> {
     if (this.stopped) return;
     const generation = ++this.generation;
-    const loss = this.options.rtpLoss ?? 0;
     const deliver = (ev: HalEvent): void => {
       if (generation !== this.generation) return;
-      if (loss > 0 && ev.type === 'udp' && isRtp(ev.data) && this.lossRandom() < loss) return;
       if (this.options.echo === true && ev.type === 'audio_frame') {
         this.deliver({ type: 'audio_frame', pcm: this.lastPlayed || ev.pcm.replace(/[\s\S]/g, '\0') });
         return;
@@ -121,7 +126,8 @@ export class Emulator {
       this.deliver(ev);
     };
     const clock = new HostClock(deliver);
-    const net = new NodeNet(deliver, this.options.net ?? {});
+    const impair = this.impairment();
+    const net = new NodeNet(deliver, { ...this.options.net, ...(impair !== null ? { impair } : {}) });
     // Later boots append to the recording, so --audio-out covers the whole session.
     const audio = new WavAudio(deliver, { ...this.options.audio, appendOutput: this.boots++ > 0 });
     const boot: Boot = { vm: null, clock, net, audio, startedAt: Date.now() };
@@ -241,10 +247,12 @@ export class Emulator {
     void boot.audio.close();
   }
 
-  /** A small LCG: the same loss pattern every run, so a failure can be replayed. */
-  private lossRandom(): number {
-    this.lossSeed = (Math.imul(this.lossSeed, 1664525) + 1013904223) >>> 0;
-    return this.lossSeed / 4294967296;
+  /** --net-impair as given, or --rtp-loss as the same impairment narrowed to arriving RTP. */
+  private impairment(): NetImpairment | null {
+    if (this.options.netImpair !== undefined) return { spec: this.options.netImpair, tally: this.impairmentTally };
+    const loss = this.options.rtpLoss ?? 0;
+    if (loss <= 0) return null;
+    return { spec: { ...NO_IMPAIRMENT, loss, seed: 0x2545f491 }, applies: (direction, data) => direction === 'in' && isRtp(data) };
   }
 
   private emitDisplay(st: LcdState): void {

@@ -9,6 +9,8 @@ import os from 'node:os';
 import type { DnsRecord, DnsType, HalEvent, NetHal } from '../contract.ts';
 import { DnsClient } from './net-dns.ts';
 import type { DnsOptions } from './net-dns.ts';
+import { Impairment, ImpairmentTally, isPassThrough } from './impairment.ts';
+import type { ImpairmentSpec } from './impairment.ts';
 
 export type Deliver = (event: HalEvent) => void;
 
@@ -22,6 +24,16 @@ export interface NodeNetOptions {
   dns?: DnsOptions;
   /** Opens outgoing TCP sockets; default net.createConnection (tests inject one that never connects). */
   createConnection?: (options: net.NetConnectOpts) => net.Socket;
+  /** Test impairment of UDP, both ways (TCP is reliable by nature and never impaired). */
+  impair?: NetImpairment;
+}
+
+export interface NetImpairment {
+  spec: ImpairmentSpec;
+  /** Which datagrams it touches; default every one, both ways. */
+  applies?: (direction: 'in' | 'out', data: string) => boolean;
+  /** Counts what the impairment did (shared across reboots by the emulator). */
+  tally?: ImpairmentTally;
 }
 
 /** Largest UDP payload over IPv4 (65535 − 8 UDP header − 20 IP header). */
@@ -52,6 +64,12 @@ export class NodeNet implements NetHal {
   /** Sockets closed by tcpClose that are still flushing; destroyed by close(). */
   private readonly lingering = new Set<net.Socket>();
   private readonly immediates = new Set<NodeJS.Immediate>();
+  /** Datagrams the impairment is holding back (either way); cleared by close(). */
+  private readonly delayed = new Set<NodeJS.Timeout>();
+  private readonly impairOut: Impairment | null;
+  private readonly impairIn: Impairment | null;
+  private readonly impairApplies: ((direction: 'in' | 'out', data: string) => boolean) | undefined;
+  private readonly tally: ImpairmentTally | undefined;
   private nextId = 1;
   private linkUp = true;
   private closed = false;
@@ -65,6 +83,13 @@ export class NodeNet implements NetHal {
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.dns = new DnsClient(options.dns);
     this.createConnection = options.createConnection ?? net.createConnection;
+    const impair = options.impair;
+    const active = impair !== undefined && !isPassThrough(impair.spec);
+    // Separate PRNG streams per direction: what is sent does not shift what is received.
+    this.impairOut = active ? new Impairment(impair.spec, 0) : null;
+    this.impairIn = active ? new Impairment(impair.spec, 1) : null;
+    this.impairApplies = impair?.applies;
+    this.tally = impair?.tally;
   }
 
   // ---- UDP ----------------------------------------------------------------------------
@@ -83,7 +108,10 @@ export class NodeNet implements NetHal {
     });
     socket.on('message', (msg, rinfo) => {
       if (this.udpSockets.get(id) !== socket || !this.linkUp) return;
-      this.emit({ type: 'udp', socket: id, data: msg.toString('latin1'), address: unmapIPv4(rinfo.address), port: rinfo.port });
+      const event: HalEvent = { type: 'udp', socket: id, data: msg.toString('latin1'), address: unmapIPv4(rinfo.address), port: rinfo.port };
+      this.impaired('in', event.data, () => {
+        if (this.udpSockets.get(id) === socket && this.linkUp) this.emit(event);
+      });
     });
     socket.on('error', (err) => {
       if (this.udpSockets.get(id) !== socket) return;
@@ -102,9 +130,17 @@ export class NodeNet implements NetHal {
     if (!isByteString(data) || data.length > MAX_DATAGRAM || !isPort(port, false)) return false;
     const family = typeof address === 'string' ? net.isIP(address) : 0;
     if (family === 0 || (family === 6) !== net.isIPv6(this.bindAddress)) return false;
+    const bytes = Buffer.from(data, 'latin1');
+    if (this.impairOut !== null) {
+      // Accepted like any send; the impairment may lose, copy or hold it back on the "wire".
+      this.impaired('out', data, () => {
+        if (this.udpSockets.get(socket) === udp && this.linkUp) safely(() => udp.send(bytes, port, address, () => {}));
+      });
+      return true;
+    }
     try {
       // A failed send (e.g. EHOSTUNREACH) loses the datagram like the network would.
-      udp.send(Buffer.from(data, 'latin1'), port, address, () => {});
+      udp.send(bytes, port, address, () => {});
       return true;
     } catch {
       return false;
@@ -269,6 +305,8 @@ export class NodeNet implements NetHal {
     this.closed = true;
     for (const handle of this.immediates) clearImmediate(handle);
     this.immediates.clear();
+    for (const timer of this.delayed) clearTimeout(timer);
+    this.delayed.clear();
     for (const socket of this.udpSockets.values()) safely(() => socket.close());
     this.udpSockets.clear();
     for (const server of this.listeners.values()) safely(() => server.close());
@@ -313,6 +351,28 @@ export class NodeNet implements NetHal {
   private clearConnectTimer(conn: TcpConn): void {
     if (conn.connectTimer) clearTimeout(conn.connectTimer);
     conn.connectTimer = null;
+  }
+
+  /** Runs `deliver` once per copy the impairment lets through, each after its delay. */
+  private impaired(direction: 'in' | 'out', data: string, deliver: () => void): void {
+    const impairment = direction === 'in' ? this.impairIn : this.impairOut;
+    if (impairment === null || (this.impairApplies !== undefined && !this.impairApplies(direction, data))) {
+      deliver();
+      return;
+    }
+    const delays = impairment.decide();
+    this.tally?.note(direction, data, delays);
+    for (const ms of delays) {
+      if (ms <= 0) {
+        deliver();
+        continue;
+      }
+      const timer = setTimeout(() => {
+        this.delayed.delete(timer);
+        if (!this.closed) deliver();
+      }, ms);
+      this.delayed.add(timer);
+    }
   }
 
   private allocateId(): number {
