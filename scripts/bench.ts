@@ -3,6 +3,8 @@ import type { Command } from './command.ts';
 import { usageError, wantsHelp } from './command.ts';
 import { BenchError, PARSERS, runBench } from './bench/run.ts';
 import type { BenchReport, ParserSpec } from './bench/run.ts';
+import { findSipp, formatSippLoad, runSippLoad } from './bench/sipp-load.ts';
+import type { SippLoadReport } from './bench/sipp-load.ts';
 
 export { BenchError, runBench } from './bench/run.ts';
 export type { BenchReport, RunOptions, ParserSpec } from './bench/run.ts';
@@ -40,6 +42,13 @@ Options:
                        not run are null.
   --seconds <s>        Time per measurement in seconds (default 1).
   --only <parsers>     Run only these parsers: quip, sipjs, jssip (comma-separated).
+  --sipp-seconds <s>   Then load the lab server with SIPp (Debian sip-tester) for this long:
+                       digest registrations at --sipp-rate per second, users from a
+                       generated users file (default 30; 0 skips it). JSON field sipp_load:
+                       achieved rate, successful, failed, retransmissions, response_ms
+                       (mean, p50, p95, p99, max); null when skipped or sipp is absent.
+  --sipp-rate <n>      Registrations started per second (2 REGISTER transactions each;
+                       default 200).
   -h, --help           Show this help.
 
 Exit codes: 0 success, 1 a parser failed or disagreed (no numbers reported), 2 usage error.
@@ -48,6 +57,7 @@ Examples:
   quip bench
   quip bench --json --seconds 0.5
   quip bench --only sipjs,jssip
+  quip bench --sipp-seconds 0             (no SIPp load)
 `;
 
 export interface BenchIo {
@@ -64,10 +74,12 @@ interface CliOptions {
   json: boolean;
   seconds: number;
   parsers: ParserSpec[];
+  sippSeconds: number;
+  sippRate: number;
 }
 
 function parseArgs(args: string[]): CliOptions | string {
-  const options: CliOptions = { json: false, seconds: 1, parsers: [...PARSERS] };
+  const options: CliOptions = { json: false, seconds: 1, parsers: [...PARSERS], sippSeconds: 30, sippRate: 200 };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const eq = arg.indexOf('=');
@@ -84,6 +96,20 @@ function parseArgs(args: string[]): CliOptions | string {
         const s = v === undefined ? NaN : Number(v);
         if (!Number.isFinite(s) || s <= 0) return `--seconds needs a positive number, got '${v ?? ''}'`;
         options.seconds = s;
+        break;
+      }
+      case '--sipp-seconds': {
+        const v = value();
+        const s = v === undefined ? NaN : Number(v);
+        if (!Number.isFinite(s) || s < 0) return `--sipp-seconds needs a number >= 0, got '${v ?? ''}'`;
+        options.sippSeconds = s;
+        break;
+      }
+      case '--sipp-rate': {
+        const v = value();
+        const r = v === undefined ? NaN : Number(v);
+        if (!Number.isFinite(r) || r <= 0) return `--sipp-rate needs a positive number, got '${v ?? ''}'`;
+        options.sippRate = r;
         break;
       }
       case '--only': {
@@ -170,7 +196,9 @@ export async function runBenchCli(args: string[], io: BenchIo = processIo): Prom
       parsers: options.parsers,
       log: (line) => io.err(`bench: ${line}\n`),
     });
-    io.out(options.json ? JSON.stringify(report) + '\n' : formatTable(report));
+    const sippLoad = await sippPart(options, (line) => io.err(`bench: ${line}\n`));
+    const full: BenchReport & { sipp_load: SippLoadReport | null } = { ...report, sipp_load: sippLoad };
+    io.out(options.json ? JSON.stringify(full) + '\n' : formatTable(report) + (sippLoad ? formatSippLoad(sippLoad) : ''));
     return 0;
   } catch (err) {
     if (err instanceof BenchError) {
@@ -178,6 +206,20 @@ export async function runBenchCli(args: string[], io: BenchIo = processIo): Prom
       return 1;
     }
     throw err;
+  }
+}
+
+/** The SIPp load on the lab server, or null when skipped (--sipp-seconds 0, or no sipp here). */
+async function sippPart(o: CliOptions, log: (line: string) => void): Promise<SippLoadReport | null> {
+  if (o.sippSeconds === 0) return null;
+  if (findSipp() === null) {
+    log('skipping the SIPp load: sipp is not installed (Debian package sip-tester)');
+    return null;
+  }
+  try {
+    return await runSippLoad({ seconds: o.sippSeconds, rate: o.sippRate, log });
+  } catch (err) {
+    throw new BenchError(`SIPp load: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 

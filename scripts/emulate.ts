@@ -66,7 +66,7 @@ Control channel input, one JSON object per line:
   {"key":"5"}  {"key":"send"}  {"key":"hook","down":true}  {"dial":"sip:bob@127.0.0.1:5070"}
   {"cmd":"reboot"}  {"cmd":"quit"}
 Output events, one per line, each with an "event" field: boot, display, registered,
-registration_failed, incoming, call_state, dtmf, media_stats, watchdog, reboot, error.
+registration_failed, registrar_lost, incoming, call_state, dtmf, media_stats, watchdog, reboot, error.
 `;
 
 const LEVELS: Array<LogLevel | 'none'> = ['debug', 'info', 'warn', 'error', 'none'];

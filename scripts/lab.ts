@@ -10,6 +10,9 @@ import { DEFAULT_DOMAIN, startLabServer } from '../server/lab-server.ts';
 import type { LabServer } from '../server/lab-server.ts';
 import { UsersFileError, defaultUsers, loadUsers } from '../server/users.ts';
 import type { UserDirectory } from '../server/users.ts';
+import type { DigestAlgorithm } from '../firmware/sip/index.ts';
+
+const DIGEST_NAMES = new Map<string, DigestAlgorithm>([['sha-256', 'SHA-256'], ['md5', 'MD5']]);
 
 const help = `Usage: quip lab [options]
 
@@ -32,6 +35,8 @@ Options:
   --advertise <addr>  address written in Via and Record-Route (default: the bind
                       address, or the first non-loopback IPv4 address)
   --data <file>       where registrations persist (default ~/.quip/lab-location.json)
+  --digest <list>     digest algorithms to challenge with, preferred first (default
+                      sha-256,md5); md5 alone for phones that give up on SHA-256, e.g. baresip 1.x
   --quiet             no line per transaction (warnings still go to stderr)
   -h, --help          show this help
 
@@ -57,6 +62,7 @@ export const labCommand: Command = {
           bind: { type: 'string', default: '0.0.0.0' },
           advertise: { type: 'string' },
           data: { type: 'string' },
+          digest: { type: 'string', default: 'sha-256,md5' },
           quiet: { type: 'boolean', default: false },
         },
         strict: true,
@@ -69,6 +75,9 @@ export const labCommand: Command = {
     if (!/^[0-9]+$/.test(values.port) || port > 65535) return usageError('lab', `--port must be 0..65535, not '${values.port}'`);
     const mode = values.mode;
     if (mode !== 'proxy' && mode !== 'redirect') return usageError('lab', `--mode must be proxy or redirect, not '${mode}'`);
+
+    const digest = values.digest.split(',').map((a) => DIGEST_NAMES.get(a.trim().toLowerCase()));
+    if (digest.length === 0 || digest.some((a) => a === undefined)) return usageError('lab', `--digest must list sha-256 and/or md5, not '${values.digest}'`);
 
     let users: UserDirectory;
     try {
@@ -89,6 +98,7 @@ export const labCommand: Command = {
         advertisedAddress: values.advertise ?? advertisedFor(values.bind),
         users,
         mode,
+        digestAlgorithms: digest as DigestAlgorithm[],
         ...(values.domain !== undefined ? { domain: values.domain } : {}),
         locationFile: dataFile,
         log: values.quiet ? (line) => { if (line.startsWith('warning') || line.startsWith('error')) process.stderr.write(line + '\n'); } : (line) => process.stdout.write(line + '\n'),

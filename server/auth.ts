@@ -26,7 +26,7 @@ export const nodeDigestHash: DigestHash = (algorithm: DigestAlgorithm, data: str
   createHash(algorithm === 'MD5' ? 'md5' : 'sha256').update(Buffer.from(data, 'latin1')).digest('hex');
 
 /** Offered in this order: RFC 8760 says the preferred algorithm goes first. */
-const ALGORITHMS: readonly DigestAlgorithm[] = ['SHA-256', 'MD5'];
+export const DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = ['SHA-256', 'MD5'];
 
 export class DigestAuth {
   constructor(
@@ -34,12 +34,14 @@ export class DigestAuth {
     private readonly users: UserDirectory,
     private readonly nonces: NonceStore,
     private readonly hash: DigestHash = nodeDigestHash,
+    /** The challenges offered, most preferred first (see LabServerOptions.digestAlgorithms). */
+    private readonly algorithms: readonly DigestAlgorithm[] = DIGEST_ALGORITHMS,
   ) {}
 
   /** Challenge header values, one per algorithm, sharing one nonce. */
   challenges(stale = false): string[] {
     const nonce = this.nonces.issue();
-    return ALGORITHMS.map((algorithm) => {
+    return this.algorithms.map((algorithm) => {
       const params = new Map<string, string>([
         ['realm', this.realm],
         ['nonce', nonce],

@@ -3,7 +3,7 @@
 
 import { Voicemail } from './voicemail.ts';
 import { randomBytes } from 'node:crypto';
-import type { SipClock, TimerConfig, TransactionUser } from '../firmware/sip/index.ts';
+import type { DigestAlgorithm, SipClock, TimerConfig, TransactionUser } from '../firmware/sip/index.ts';
 import { DigestAuth } from './auth.ts';
 import type { ExchangeEnv } from './exchange.ts';
 import { LocalIdentity } from './identity.ts';
@@ -74,6 +74,12 @@ export interface LabServerOptions {
   limits?: Partial<LabLimits>;
   /** Transaction timers (T1, T2, T4). */
   timers?: Partial<TimerConfig>;
+  /**
+   * Digest algorithms challenged with, most preferred first (default SHA-256, MD5). ['MD5'] is
+   * for clients that fail on any challenge they cannot compute instead of using the one they
+   * can, as RFC 8760 §2.4 asks: baresip 1.x (libre < 2.0) gives up with ENOSYS on SHA-256.
+   */
+  digestAlgorithms?: readonly DigestAlgorithm[];
 }
 
 export interface LabServer {
@@ -145,7 +151,8 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
     users: o.users,
   });
   const nonces = new NonceStore({ now, maxEntries: limits.maxNonces, lifetimeMs: limits.nonceLifetimeMs });
-  const auth = new DigestAuth(domain, o.users, nonces);
+  if (o.digestAlgorithms?.length === 0) throw new Error('digestAlgorithms: name at least one algorithm');
+  const auth = new DigestAuth(domain, o.users, nonces, undefined, o.digestAlgorithms);
   const t1 = o.timers?.t1 ?? 500;
   const random = (): string => randomBytes(8).toString('hex');
   const env: ExchangeEnv = {

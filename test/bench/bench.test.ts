@@ -10,6 +10,7 @@ import { BenchError, JSSIP, SIPJS, findDisagreements, runBench } from '../../scr
 import type { ParserSpec } from '../../scripts/bench/run.ts';
 import { QuickJsSession, VmError } from '../../scripts/bench/quickjs-runner.ts';
 import { WORKLOAD } from '../../scripts/bench/workload.ts';
+import { findSipp, runSippLoad } from '../../scripts/bench/sipp-load.ts';
 import type { TxKeys, WorkloadMessage } from '../../scripts/bench/workload.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -34,7 +35,7 @@ let report: Promise<{ code: number; stdout: string; stderr: string }> | undefine
 function fullRun(): Promise<{ code: number; stdout: string; stderr: string }> {
   report ??= (async () => {
     const c = capture();
-    const code = await runBenchCli(['--json', '--seconds', '0.05'], c.io);
+    const code = await runBenchCli(['--json', '--seconds', '0.05', '--sipp-seconds', '0'], c.io); // SIPp: its own test
     return { code, stdout: c.out.join(''), stderr: c.err.join('') };
   })();
   return report;
@@ -67,6 +68,17 @@ test('--json prints exactly one JSON object whose rates and ratios are positive 
   t.is(typeof json['engine'], 'object');
   t.truthy((json['engine'] as Record<string, unknown>)['memory_limit_bytes']);
   t.regex(stderr, /transaction keys agree/);
+  t.is(json['sipp_load'], null, '--sipp-seconds 0 skips the SIPp load');
+});
+
+// CI installs sip-tester (scripts/install-test-deps.sh); elsewhere this says why it is skipped.
+(findSipp() !== null ? test : test.skip)('a short SIPp load of digest registrations on the lab has no failures', async (t) => {
+  const r = await runSippLoad({ seconds: 3, rate: 20, users: 50 });
+  t.is(r.failed, 0, JSON.stringify(r));
+  t.is(r.successful, 60);
+  t.is(r.sipp_exit_code, 0);
+  t.true(r.achieved_registrations_per_s > 0);
+  t.true(r.response_ms.max >= r.response_ms.p50);
 });
 
 (sdpCoreExists ? test : test.skip)('--json reports the minified SIP+SDP core size', async (t) => {
@@ -123,6 +135,9 @@ test('usage errors and --help', async (t) => {
   t.is(await runBenchCli(['--only', 'pjsip']), 2);
   t.is(await runBenchCli(['--seconds', '0']), 2);
   t.is(await runBenchCli(['--frobnicate']), 2);
+  t.is(await runBenchCli(['--sipp-seconds', '-1']), 2);
+  t.is(await runBenchCli(['--sipp-rate', '0']), 2);
+  t.regex(c.out.join(''), /--sipp-seconds <s>/);
 });
 
 test('bundle() refuses Node builtins in firmware code and says where', async (t) => {

@@ -281,6 +281,26 @@ test('a full transaction table answers 503 and refuses new client transactions',
   t.is(layer.request(request('OPTIONS'), UDP, { onFinal: () => {} }), null);
 });
 
+test('a full table makes room by ending the oldest answered non-INVITE, never one in progress', (t) => {
+  const { layer, transport, requests } = setup({}, { max: 3 });
+  layer.receive(incoming('REGISTER', 'z9hG4bK1'), UDP);
+  layer.receive(incoming('INVITE', 'z9hG4bK2'), UDP);
+  layer.receive(incoming('REGISTER', 'z9hG4bK3'), UDP);
+  requests[0]!.tx.respond(createResponse(requests[0]!.req, 200)); // completed: waits out Timer J
+  requests[1]!.tx.respond(createResponse(requests[1]!.req, 486)); // INVITE completed: kept for its ACK
+  t.is(layer.serverCount, 3);
+  layer.receive(incoming('OPTIONS', 'z9hG4bK4'), UDP); // evicts the answered REGISTER
+  t.is(requests.length, 4);
+  t.is(layer.serverCount, 3);
+  layer.receive(incoming('OPTIONS', 'z9hG4bK5'), UDP); // only work in progress and the INVITE left
+  t.is(requests.length, 4);
+  t.deepEqual(transport.sent.map((s) => s.msg.status), [200, 486, 503]);
+  // The evicted REGISTER's retransmission is new work now; the INVITE's is still absorbed.
+  requests[3]!.tx.respond(createResponse(requests[3]!.req, 200));
+  layer.receive(incoming('INVITE', 'z9hG4bK2'), UDP);
+  t.deepEqual(transport.sent.map((s) => s.msg.status), [200, 486, 503, 200, 486]);
+});
+
 test('a request too big for UDP goes over TCP with a TCP Via (§18.1.1)', (t) => {
   const { layer, transport } = setup({}, { tcp: true });
   const big = request('MESSAGE', ['Content-Type: text/plain']);

@@ -36,12 +36,19 @@ export class ClientTransaction {
   private timeoutTimer = -1;
   private interval: number;
   private ack: SipMessage | null = null;
+  /**
+   * The UDP hop a request too big for UDP was moved from to TCP (§18.1.1). If TCP fails before
+   * any response — a UDP-only server has no listener — the request goes once more over UDP, as
+   * a large datagram, instead of failing: a call through a UDP-only proxy that carries two
+   * realms' credentials is just over 1300 bytes (found with SIPp, see test/interop/sipp.test.ts).
+   */
+  udpFallback: Peer | null = null;
 
   constructor(
     readonly key: string,
     readonly branch: string,
     readonly request: SipMessage,
-    readonly dest: Peer,
+    public dest: Peer,
     readonly handlers: ClientHandlers,
     private readonly transport: Transport,
     private readonly clock: SipClock,
@@ -117,6 +124,17 @@ export class ClientTransaction {
 
   transportError(): void {
     if (this.state === 'terminated') return;
+    const udp = this.udpFallback;
+    if (udp !== null && (this.state === 'calling' || this.state === 'trying')) {
+      this.udpFallback = null;
+      this.clearRetransmit();
+      this.clock.clearTimer(this.timeoutTimer);
+      this.request.replaceFirst('Via', this.transport.via('udp', this.branch)); // same branch, UDP Via
+      this.dest = udp;
+      this.interval = this.timers.t1;
+      this.start();
+      return;
+    }
     this.terminate();
     this.handlers.onTransportError?.(this);
   }

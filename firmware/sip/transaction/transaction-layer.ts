@@ -91,6 +91,7 @@ export class TransactionLayer {
     const tx = new ClientTransaction(key, branch, req, target, handlers, this.transport, this.clock, this.timers, (t) => {
       if (this.clients.get(t.key) === t) this.clients.delete(t.key);
     });
+    if (target !== dest) tx.udpFallback = dest; // moved to TCP for size: UDP if TCP fails
     this.clients.set(key, tx);
     tx.start();
     return tx;
@@ -186,7 +187,7 @@ export class TransactionLayer {
       this.transport.sendResponse(early, source);
       return;
     }
-    if (this.clients.size + this.servers.size >= this.max()) {
+    if (this.clients.size + this.servers.size >= this.max() && !this.evictCompleted()) {
       const busy = createResponse(req, 503, 'Service Unavailable');
       busy.add('Retry-After', '5');
       this.transport.sendResponse(busy, source);
@@ -223,6 +224,24 @@ export class TransactionLayer {
     });
     this.servers.set(key, tx);
     return tx;
+  }
+
+  /**
+   * Makes room by ending the oldest completed non-INVITE server transaction: it has answered and
+   * only waits out Timer J (32 s over UDP) to absorb retransmissions, so without this a busy
+   * server's table fills with finished work (4096 / 32 s caps it near 128 REGISTER/s). A late
+   * retransmission of it is then handled as new, which non-INVITE requests tolerate. Requests
+   * still in progress are never evicted, so a flood still gets 503.
+   */
+  private evictCompleted(): boolean {
+    for (const tx of this.servers.values()) {
+      if (tx.state === 'completed' && !tx.isInvite) {
+        tx.terminate();
+        this.servers.delete(tx.key);
+        return true;
+      }
+    }
+    return false;
   }
 
   private max(): number {
