@@ -47,6 +47,8 @@ export class WavAudio implements AudioHal {
   private nextDeadline = 0;
   private timer: NodeJS.Timeout | null = null;
   private running = false;
+  /** Counts start()s, so a deferred recording never lands in a later run. */
+  private runId = 0;
   private closed = false;
 
   private route_: AudioRoute = 'handset';
@@ -98,6 +100,7 @@ export class WavAudio implements AudioHal {
     this.inputPos = 0;
     this.openOutput(sampleRate);
     this.running = true;
+    this.runId++;
     if (!this.manualClock) {
       this.nextDeadline = this.now() + frameMs;
       this.schedule();
@@ -172,9 +175,20 @@ export class WavAudio implements AudioHal {
       due = MAX_CATCH_UP_FRAMES;
     }
     const frameMs = this.frameMs;
+    let delivered = 0;
     for (let i = 0; i < due && this.running && this.timer === null; i++) {
-      this.tick();
+      this.deliver({ type: 'audio_frame', pcm: toByteString(this.nextInputFrame()) });
+      delivered++;
       this.nextDeadline += frameMs;
+    }
+    // Record once the firmware has answered these frames (the host hands it events on
+    // setImmediate, queued before this one). Recording inside the loop would capture a late
+    // timer's catch-up frames before their replies exist: false silence, and extra latency.
+    const run = this.runId;
+    if (delivered > 0) {
+      setImmediate(() => {
+        for (let i = 0; i < delivered && this.running && this.runId === run; i++) this.recordFrame(this.takePlayed(this.frameSamples * 2));
+      });
     }
     // A start() from inside tick has already scheduled its own clock.
     if (this.running && this.timer === null) this.schedule();
