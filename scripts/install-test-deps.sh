@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test` runs this first (npm's "pretest"): installs the real SIP peers the interop tests
-# use — Kamailio, SIPp (sip-tester) and baresip, all Debian packages — when they are missing.
+# use — Kamailio, SIPp (sip-tester) and baresip — and chromium for the web UI's browser tests,
+# all Debian packages, when they are missing.
 # Idempotent: when every binary is present it does nothing and touches no network. When it
 # cannot install (no apt-get, not root), it says so and the interop tests skip with the reason.
 set -u
@@ -9,6 +10,8 @@ need=()
 command -v kamailio >/dev/null 2>&1 || [ -x /usr/sbin/kamailio ] || need+=(kamailio)
 command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
 command -v baresip >/dev/null 2>&1 || need+=(baresip)
+# The web UI's browser tests drive Debian's chromium with playwright-core (never a downloaded browser).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -22,7 +22,12 @@ export interface WavAudioOptions {
   manualClock?: boolean;
   /** Played audio queued beyond this many frames is dropped, oldest first (default 4). */
   maxQueuedFrames?: number;
+  /** A live microphone (e.g. a browser's): one frame of `samples` at `sampleRate`, or null
+   *  while it has nothing to give — then the input file (or silence) is heard instead. */
+  source?: PcmSource;
 }
+
+export type PcmSource = (samples: number, sampleRate: number) => Int16Array | null;
 
 const ROUTES: readonly AudioRoute[] = ['handset', 'speaker', 'headset'];
 /** After a stall (debugger, suspended laptop) at most this many late frames are caught up. */
@@ -197,6 +202,8 @@ export class WavAudio implements AudioHal {
   // ---- microphone and speaker ---------------------------------------------------------
 
   private nextInputFrame(): Int16Array {
+    const live = this.options.source?.(this.frameSamples, this.sampleRate);
+    if (live && live.length === this.frameSamples) return live;
     const frame = new Int16Array(this.frameSamples);
     const source = this.inputAtRate;
     let filled = 0;
