@@ -9,11 +9,26 @@
 // Manifest: { format: 1, board, version, buildTime (ISO 8601 UTC), size (payload bytes),
 // sha256 (lower-case hex of the payload), entry (the global the bundle's exports land on) }.
 //
+// Signed images (build/signing.ts) append an 80-byte trailer at T = 12 + N + size, so unsigned
+// images are unchanged and a reader finds the trailer from the manifest's size alone:
+//
+//   T       8 bytes   magic "QUIPSIG1" (ASCII)
+//   T + 8   8 bytes   key id: the first 8 bytes of SHA-256(the signer's raw 32-byte Ed25519 public key)
+//   T + 16  64 bytes  signature R || S: pure Ed25519 (RFC 8032: SHA-512, no prehash, no context)
+//                     over bytes 0 .. T + 15 — everything before it: header, manifest, payload,
+//                     trailer magic and key id
+//
+// A signed file is exactly T + 80 bytes. A boot loader checks the layout as for an unsigned image
+// (manifest, size, board, SHA-256), then the trailer magic and length, then the signature with the
+// board's public key, e.g. Monocypher's crypto_ed25519_check(sig, pub, image, T + 16) from
+// src/optional/monocypher-ed25519.c (the core crypto_eddsa_check uses BLAKE2b and does not match).
+// The key id only picks the key and names it in messages; the signature is what counts. Whether an
+// unsigned image is acceptable is the board's policy (board config update.publicKey), not the image's.
+//
 // Room to grow: readers ignore manifest fields they do not know, so fields that old boot loaders
 // may safely skip (e.g. a target flash slot for A/B updates) can be added within format 1. A change
-// old readers must not skip bumps `format`, which they refuse. Ed25519 signatures (a later issue)
-// need both: they must also cover the manifest, which today only the JSON syntax and field checks
-// protect — a flipped bit inside a free-text value such as `version` still reads as valid.
+// old readers must not skip bumps `format`, which they refuse. Readers from before signatures
+// refuse a signed image ("trailing bytes"), which fails safe.
 import { createHash } from 'node:crypto';
 
 export const IMAGE_MAGIC = 'QUIPFW01';
@@ -23,6 +38,21 @@ export const HEADER_BYTES = 12;
 /** Caps what a boot loader must buffer to read the manifest. */
 export const MAX_MANIFEST_BYTES = 64 * 1024;
 const MIN_MANIFEST_BYTES = 2; // "{}"
+export const SIGNATURE_MAGIC = 'QUIPSIG1';
+export const KEY_ID_BYTES = 8;
+export const SIGNATURE_BYTES = 64;
+/** Magic + key id + signature. */
+export const TRAILER_BYTES = SIGNATURE_MAGIC.length + KEY_ID_BYTES + SIGNATURE_BYTES;
+
+/** The signature trailer of a signed image, as read (not yet verified: see build/signing.ts). */
+export interface ImageSignature {
+  /** 16 lower-case hex digits: the first 8 bytes of SHA-256 of the signer's raw public key. */
+  keyId: string;
+  /** The 64-byte Ed25519 signature (a view into the image). */
+  signature: Uint8Array;
+  /** The signed message: every byte before the signature (a view into the image). */
+  signed: Uint8Array;
+}
 
 export interface ImageManifest {
   format: typeof IMAGE_FORMAT;
@@ -143,11 +173,46 @@ function parseManifest(bytes: Uint8Array): ImageManifest {
   return manifest as unknown as ImageManifest;
 }
 
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Parses what follows the payload: nothing (unsigned) or exactly one signature trailer. */
+function readTrailer(bytes: Uint8Array, trailerStart: number, payloadSize: number): ImageSignature | null {
+  const rest = bytes.subarray(trailerStart);
+  if (rest.byteLength === 0) return null;
+  const magicBytes = rest.subarray(0, SIGNATURE_MAGIC.length);
+  if (!SIGNATURE_MAGIC.startsWith(printable(magicBytes))) {
+    throw new ImageError(`image has ${rest.byteLength} trailing bytes after the ${payloadSize}-byte payload`);
+  }
+  if (rest.byteLength < TRAILER_BYTES) {
+    throw new ImageError(`signature truncated: the trailer is ${rest.byteLength} of ${TRAILER_BYTES} bytes`);
+  }
+  if (rest.byteLength > TRAILER_BYTES) {
+    throw new ImageError(`image has ${rest.byteLength - TRAILER_BYTES} trailing bytes after the signature`);
+  }
+  const signatureStart = trailerStart + SIGNATURE_MAGIC.length + KEY_ID_BYTES;
+  return {
+    keyId: hex(bytes.subarray(trailerStart + SIGNATURE_MAGIC.length, signatureStart)),
+    signature: bytes.subarray(signatureStart),
+    signed: bytes.subarray(0, signatureStart),
+  };
+}
+
+export interface ReadImage {
+  manifest: ImageManifest;
+  /** A view into the image. */
+  payload: Uint8Array;
+  /** The trailer when the image is signed; its signature is not verified here (build/signing.ts). */
+  signature: ImageSignature | null;
+}
+
 /**
- * Reads and verifies an image: header, manifest, payload size and SHA-256, and the board when
- * `expectedBoard` is given. Throws ImageError on any problem. `payload` is a view into `bytes`.
+ * Reads and verifies an image: header, manifest, payload size and SHA-256, the board when
+ * `expectedBoard` is given, and the signature trailer's layout when there is one (not the
+ * signature itself: that needs a key, see build/signing.ts). Throws ImageError on any problem.
  */
-export function readImage(bytes: Uint8Array, expectedBoard?: string): { manifest: ImageManifest; payload: Uint8Array } {
+export function readImage(bytes: Uint8Array, expectedBoard?: string): ReadImage {
   if (bytes.byteLength < HEADER_BYTES) {
     throw new ImageError(`image too short: ${bytes.byteLength} bytes, the header alone is ${HEADER_BYTES}`);
   }
@@ -168,17 +233,16 @@ export function readImage(bytes: Uint8Array, expectedBoard?: string): { manifest
   if (payloadBytes < manifest.size) {
     throw new ImageError(`image truncated: payload is ${payloadBytes} bytes, the manifest says ${manifest.size}`);
   }
-  if (payloadBytes > manifest.size) {
-    throw new ImageError(`image has ${payloadBytes - manifest.size} trailing bytes after the ${manifest.size}-byte payload`);
-  }
+  const payloadEnd = payloadStart + manifest.size;
+  const signature = readTrailer(bytes, payloadEnd, manifest.size);
   // Before hashing: a boot loader rejects another board's image without reading the payload.
   if (expectedBoard !== undefined && manifest.board !== expectedBoard) {
     throw new ImageError(`image is for ${manifest.board}, this board is ${expectedBoard}`);
   }
-  const payload = bytes.subarray(payloadStart);
+  const payload = bytes.subarray(payloadStart, payloadEnd);
   const actual = sha256Hex(payload);
   if (actual !== manifest.sha256) {
     throw new ImageError(`image corrupt: payload SHA-256 is ${actual}, the manifest says ${manifest.sha256}`);
   }
-  return { manifest, payload };
+  return { manifest, payload, signature };
 }

@@ -7,6 +7,9 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KEYS } from './contract.ts';
+import { DEFAULT_CONFIRM_AFTER_S, ERASE_KB_CHOICES, flashConfigProblem } from './flash/layout.ts';
+import type { FlashConfig } from './flash/layout.ts';
+import { decodePublicKey } from '../build/signing.ts';
 import type { AccountConfig, BoardInfo, DisplayIcon, Key, LedName } from './contract.ts';
 
 export type { AccountConfig } from './contract.ts';
@@ -39,6 +42,19 @@ export interface BoardConfig {
   rtpPorts?: { min: number; max: number };
   /** Pins the firmware version for this board; absent = package.json's version. */
   firmware?: { version: string };
+  /** Network firmware update: the key images must be signed with, and the phone's update endpoints. */
+  update?: UpdateConfig;
+  /** The board's flash: size, A/B firmware slots, storage partition, trial boots (hal/flash/layout.ts). */
+  flash?: FlashConfig;
+}
+
+export interface UpdateConfig {
+  /** Base64 of the raw 32-byte Ed25519 public key; when set, only images it signed are accepted. */
+  publicKey?: string;
+  /** HTTP update endpoint port (POST /firmware); 0 = any free port; absent = off. */
+  httpPort?: number;
+  /** TFTP (WRQ) update endpoint port; 0 = any free port; absent = off. */
+  tftpPort?: number;
 }
 
 /** A config that cannot be used; the message names the file, the field path and what was expected. */
@@ -227,6 +243,7 @@ function accountUriProblem(uri: string): string | null {
 const TOP_LEVEL = [
   '$schema', 'id', 'name', 'display', 'leds', 'keys', 'keymap', 'codecs', 'memory', 'watchdogMs',
   'maxAccounts', 'sip', 'dialPlan', 'accounts', 'provisioningUrl', 'firmware', 'tonePlan', 'rtpPorts',
+  'update', 'flash',
 ] as const;
 
 function checkKeys(c: Checker, value: unknown, softkeys: number): Key[] {
@@ -307,6 +324,41 @@ function checkProvisioningUrl(c: Checker, value: unknown): string {
   return text;
 }
 
+function checkUpdate(c: Checker, value: unknown): UpdateConfig {
+  const u = c.object(value, 'update', ['publicKey', 'httpPort', 'tftpPort']);
+  const update: UpdateConfig = {};
+  if (u['publicKey'] !== undefined) {
+    const text = c.text(u['publicKey'], 'update.publicKey', 64);
+    const key = decodePublicKey(text);
+    if (typeof key === 'string') c.fail('update.publicKey', `${key} (quip keygen prints the line to paste)`);
+    update.publicKey = text;
+  }
+  if (u['httpPort'] !== undefined) update.httpPort = c.int(u['httpPort'], 'update.httpPort', 0, 65535);
+  if (u['tftpPort'] !== undefined) update.tftpPort = c.int(u['tftpPort'], 'update.tftpPort', 0, 65535);
+  return update;
+}
+
+function checkFlash(c: Checker, value: unknown): FlashConfig {
+  const f = c.object(value, 'flash', ['sizeKB', 'slotKB', 'storageKB', 'eraseKB', 'maxTrialBoots', 'confirmAfterS']);
+  const flash: FlashConfig = {
+    sizeKB: c.int(f['sizeKB'], 'flash.sizeKB', 64, 1024 * 1024),
+    slotKB: c.int(f['slotKB'], 'flash.slotKB', 64, 256 * 1024),
+    storageKB: c.int(f['storageKB'], 'flash.storageKB', 8, 64 * 1024),
+  };
+  const erase = f['eraseKB'];
+  if (erase !== undefined) {
+    if (typeof erase !== 'number' || !(ERASE_KB_CHOICES as readonly number[]).includes(erase)) {
+      c.expected('flash.eraseKB', `one of ${ERASE_KB_CHOICES.join(', ')}`, erase);
+    }
+    flash.eraseKB = erase;
+  }
+  if (f['maxTrialBoots'] !== undefined) flash.maxTrialBoots = c.int(f['maxTrialBoots'], 'flash.maxTrialBoots', 1, 255);
+  if (f['confirmAfterS'] !== undefined) flash.confirmAfterS = c.int(f['confirmAfterS'], 'flash.confirmAfterS', 1, 3600);
+  const problem = flashConfigProblem(flash);
+  if (problem) c.fail(`flash.${problem[0]}`, problem[1]);
+  return flash;
+}
+
 /** Validates parsed JSON as a board config; `source` names it in errors (usually the file path). */
 export function validateBoardConfig(json: unknown, source: string): BoardConfig {
   const c = new Checker(source);
@@ -371,6 +423,8 @@ export function validateBoardConfig(json: unknown, source: string): BoardConfig 
     if (!SEMVER.test(version)) c.expected('firmware.version', 'a semantic version like 1.2.3', version);
     config.firmware = { version };
   }
+  if (obj['update'] !== undefined) config.update = checkUpdate(c, obj['update']);
+  if (obj['flash'] !== undefined) config.flash = checkFlash(c, obj['flash']);
   return config;
 }
 
@@ -458,6 +512,8 @@ export function toBoardInfo(config: BoardConfig): BoardInfo {
     dialPlan: { ...config.dialPlan },
     tonePlan: config.tonePlan ?? 'na',
     rtpPorts: config.rtpPorts ? { ...config.rtpPorts } : { min: 16384, max: 32766 },
+    ...(config.provisioningUrl !== undefined ? { provisioningUrl: config.provisioningUrl } : {}),
+    ...(config.flash !== undefined ? { confirmAfterS: config.flash.confirmAfterS ?? DEFAULT_CONFIRM_AFTER_S } : {}),
   };
 }
 

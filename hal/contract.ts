@@ -38,6 +38,10 @@ export interface BoardInfo {
   tonePlan: 'na' | 'eu';
   /** Local RTP port range: RTP on even ports, RTCP on the next odd one. */
   rtpPorts: { min: number; max: number };
+  /** Boards with A/B flash: seconds of running without a crash after which the firmware confirms its boot (system.bootOk). */
+  confirmAfterS?: number;
+  /** Where the phone fetches its config on boot (http; `{board}` becomes the board id). */
+  provisioningUrl?: string;
 }
 
 export interface AccountConfig {
@@ -205,6 +209,11 @@ export interface SystemHal {
   /** Structured events for the control/diagnostic channel (serial console, emulator stdio). */
   emit(event: { event: string; [k: string]: unknown }): void;
   reboot(reason: string): void;
+  /**
+   * The firmware booted healthily (registered, or ran confirmAfterS seconds): a boot loader with
+   * A/B slots marks a trial slot good and stops counting boot attempts. Hosts without one ignore it.
+   */
+  bootOk?(): void;
 }
 
 export interface Hal {
@@ -274,6 +283,7 @@ export const HOST_CALLS = {
   'system.log': 'void',
   'system.emit': 'void', // argument: the event as JSON text
   'system.reboot': 'void',
+  'system.bootOk': 'void',
 } as const;
 
 export type HostCall = keyof typeof HOST_CALLS;

@@ -9,8 +9,10 @@ import { startCommand } from './start.ts';
 import { buildCommand } from './build.ts';
 import { labCommand } from './lab.ts';
 import { fuzzCommand } from './fuzz.ts';
+import { keygenCommand } from './keygen.ts';
+import { flashCommand } from './flash.ts';
 
-const commands: Command[] = [parseCommand, benchCommand, demoCommand, buildCommand, emulateCommand, startCommand, labCommand, fuzzCommand];
+const commands: Command[] = [parseCommand, benchCommand, demoCommand, buildCommand, emulateCommand, startCommand, labCommand, fuzzCommand, keygenCommand, flashCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -13,12 +13,17 @@ import type { BoardInfo, LogLevel } from '../hal/contract.ts';
 import { ImageError, readImage } from '../build/image.ts';
 import { FIRMWARE_GLOBAL, buildFirmware } from '../build/build-firmware.ts';
 import { Emulator } from '../hal/emulator/emulator.ts';
+import { FlashBoard } from '../hal/flash/flash-board.ts';
+import { flashLayout } from '../hal/flash/layout.ts';
+import { startFlashUpdates } from '../hal/emulator/flash-update.ts';
+import type { UpdateServer } from '../hal/emulator/update-server.ts';
 import type { ControlEvent } from '../hal/emulator/emulator.ts';
 import { eventWriter, readControl } from '../hal/emulator/control-stdio.ts';
 import { Tui } from '../hal/emulator/tui.ts';
 import { ImpairmentError, formatImpairment, parseImpairment } from '../hal/emulator/impairment.ts';
 import type { ImpairmentSpec } from '../hal/emulator/impairment.ts';
 import { openSoundDevice } from '../hal/emulator/sound-device.ts';
+import { DEFAULT_HTTP_PORT, WebSession } from '../hal/emulator/web/web-session.ts';
 
 const help = `Usage: quip emulate [options]
 
@@ -29,7 +34,22 @@ storage directory.
 Options:
   --board <name|file>     board config from board-configs/ (default desk6)
   --image <file>          boot this firmware image (quip build); default: build from source
+  --flash <file>          boot from an emulated flash (quip flash writes one): the boot loader
+                          picks slot A or B, counts boots of a newly flashed slot until the
+                          firmware confirms it, and rolls back after the board's
+                          flash.maxTrialBoots; settings live in the flash's storage partition
+                          (not --data-dir). Not with --image.
+  --update-port <n>       with --flash: the update endpoint, POST /firmware over HTTP on
+                          127.0.0.1:<n> (0 = any; default the board's update.httpPort, else off)
+  --tftp-port <n>         with --flash: the same over TFTP (write request, octet mode)
+                          (default the board's update.tftpPort, else off). An uploaded image
+                          is checked (layout, board, SHA-256, and the signature when the board
+                          has update.publicKey), written to the inactive slot as trial, and the
+                          phone reboots into it; a refused one leaves the running firmware.
   --account <uri>         sip:user:password@host[:port] — replaces the board's accounts
+                          (with --phones N: once per phone, in order)
+  --provisioning-url <u>  fetch accounts/codecs/dial plan from this http URL on boot
+                          (replaces the board's provisioningUrl; {board} = board id)
   --sip-port <n>          local SIP port (0 = any free port; default from the board)
   --sip-transport <t>     udp or tcp toward the registrar/proxy (default from the board)
   --accept-direct-calls   ring for calls that do not come through the registrar/proxy
@@ -54,9 +74,15 @@ Options:
                           dropped, duplicated and retransmitted.
   --rtp-loss <fraction>   narrower impairment: drop that share of incoming RTP only (0..0.5);
                           not together with --net-impair
-  --ui tui|none           terminal UI (default: tui on a terminal without --control stdio)
+  --ui tui|web|none       terminal UI (default: tui on a terminal without --control stdio),
+                          or a web page that draws the phone (prints its URL): keys, LCD,
+                          LEDs, browser microphone and speaker, SIP ladder, RTP chart, log
+  --http-port <n>         the web page's port (default ${DEFAULT_HTTP_PORT}, or any free one if taken)
+  --http-bind <address>   the web page's address (default 127.0.0.1: this computer only)
+  --phones <n>            with --ui web: n phones on the page (default 1), each with its own
+                          --account, any free SIP port and data directory <data-dir>-<i>
   --control stdio|none    JSON lines: commands on stdin, events on stdout (default none)
-  --data-dir <dir>        storage directory (default ~/.quip/<board>)
+  --data-dir <dir>        storage directory (default ~/.quip/<board>; unused with --flash)
   --bind <address>        local address for sockets (default 0.0.0.0)
   --advertise <address>   address to tell peers (default: the first non-loopback IPv4)
   --log-level <level>     debug|info|warn|error|none, to stderr (default warn)
@@ -64,9 +90,14 @@ Options:
 
 Control channel input, one JSON object per line:
   {"key":"5"}  {"key":"send"}  {"key":"hook","down":true}  {"dial":"sip:bob@127.0.0.1:5070"}
-  {"cmd":"reboot"}  {"cmd":"quit"}
+  {"cmd":"reboot"}  {"cmd":"quit"}  {"cmd":"history"}
 Output events, one per line, each with an "event" field: boot, display, registered,
-registration_failed, registrar_lost, incoming, call_state, dtmf, media_stats, watchdog, reboot, error.
+registration_failed, registrar_lost, incoming, call_state, dtmf, media_stats, watchdog, reboot, error,
+provisioned, provisioning_failed, history.
+With --flash: boot also carries slot, slot_state (good|trial) and, on trial, boot_attempt and
+max_trial_boots; boot_confirmed (slot, version) when the firmware confirms a trial boot;
+rollback (from, to, from_version, to_version, reason, detail) when the boot loader falls back;
+update_endpoint (host, http_port, tftp_port) once the update endpoint listens.
 `;
 
 const LEVELS: Array<LogLevel | 'none'> = ['debug', 'info', 'warn', 'error', 'none'];
@@ -83,7 +114,11 @@ export const emulateCommand: Command = {
         options: {
           board: { type: 'string', default: 'desk6' },
           image: { type: 'string' },
-          account: { type: 'string' },
+          flash: { type: 'string' },
+          'update-port': { type: 'string' },
+          'tftp-port': { type: 'string' },
+          account: { type: 'string', multiple: true },
+          'provisioning-url': { type: 'string' },
           'sip-port': { type: 'string' },
           'sip-transport': { type: 'string' },
           'accept-direct-calls': { type: 'boolean', default: false },
@@ -100,6 +135,9 @@ export const emulateCommand: Command = {
           bind: { type: 'string', default: '0.0.0.0' },
           advertise: { type: 'string' },
           'log-level': { type: 'string', default: 'warn' },
+          'http-port': { type: 'string' },
+          'http-bind': { type: 'string', default: '127.0.0.1' },
+          phones: { type: 'string', default: '1' },
         },
         strict: true,
         allowPositionals: false,
@@ -110,7 +148,14 @@ export const emulateCommand: Command = {
     const control = values.control;
     if (control !== 'stdio' && control !== 'none') return usageError('emulate', `--control must be stdio or none, not '${control}'`);
     const ui = values.ui ?? (control === 'none' && process.stdout.isTTY ? 'tui' : 'none');
-    if (ui !== 'tui' && ui !== 'none') return usageError('emulate', `--ui must be tui or none, not '${ui}'`);
+    if (ui !== 'tui' && ui !== 'web' && ui !== 'none') return usageError('emulate', `--ui must be tui, web or none, not '${ui}'`);
+    const phones = Number(values.phones);
+    if (!Number.isInteger(phones) || phones < 1 || phones > 8) return usageError('emulate', '--phones must be 1..8');
+    if (phones > 1 && ui !== 'web') return usageError('emulate', '--phones needs --ui web');
+    if (phones > 1 && values.flash !== undefined) return usageError('emulate', '--phones does not combine with --flash (one flash, one phone)');
+    if ((values.account?.length ?? 0) > phones) return usageError('emulate', 'one --account per phone (see --phones)');
+    const httpPort = values['http-port'] === undefined ? undefined : Number(values['http-port']);
+    if (httpPort !== undefined && !(Number.isInteger(httpPort) && httpPort >= 0 && httpPort <= 65535)) return usageError('emulate', '--http-port must be 0..65535');
     if (ui === 'tui' && control === 'stdio') return usageError('emulate', '--ui tui and --control stdio both need the terminal; pick one');
     const logLevel = values['log-level'] as LogLevel | 'none';
     if (!LEVELS.includes(logLevel)) return usageError('emulate', `--log-level must be one of ${LEVELS.join(', ')}`);
@@ -134,7 +179,8 @@ export const emulateCommand: Command = {
     try {
       config = loadBoardConfig(values.board);
       board = toBoardInfo(config);
-      if (values.account !== undefined) board = { ...board, accounts: [parseAccountUri(values.account)] };
+      if (values.account !== undefined) board = { ...board, accounts: [parseAccountUri(values.account[0]!)] };
+      if (values['provisioning-url'] !== undefined) board = { ...board, provisioningUrl: values['provisioning-url'] };
       if (values['sip-port'] !== undefined) {
         const port = Number(values['sip-port']);
         if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError('emulate', '--sip-port must be 0..65535');
@@ -154,9 +200,27 @@ export const emulateCommand: Command = {
       throw e;
     }
 
-    let code: string;
+    const updatePorts: { httpPort?: number; tftpPort?: number } = {};
+    for (const [flag, field] of [['update-port', 'httpPort'], ['tftp-port', 'tftpPort']] as const) {
+      const v = values[flag];
+      if (v === undefined) continue;
+      if (values.flash === undefined) return usageError('emulate', `--${flag} needs --flash (an update is written to the flash)`);
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) return usageError('emulate', `--${flag} must be 0..65535`);
+      updatePorts[field] = n;
+    }
+    if (values.flash !== undefined && values.image !== undefined) {
+      return usageError('emulate', '--flash and --image are exclusive: the flash holds the firmware (write it with quip flash)');
+    }
+    let firmware: { code: string; globalName: string } | FlashBoard;
     try {
-      code = values.image !== undefined ? imageCode(values.image, board.id) : await sourceCode(config);
+      if (values.flash !== undefined) {
+        if (config.flash === undefined) throw new Error(`board ${board.id} has no "flash" section in its config`);
+        firmware = new FlashBoard(values.flash, flashLayout(config.flash), board.id);
+      } else {
+        const code = values.image !== undefined ? imageCode(values.image, board.id) : await sourceCode(config);
+        firmware = { code, globalName: FIRMWARE_GLOBAL };
+      }
     } catch (e) {
       process.stderr.write(`error: ${(e as Error).message}\n`);
       return 1;
@@ -173,12 +237,26 @@ export const emulateCommand: Command = {
       else process.stderr.write(`[${level}] ${message}\n`);
     };
     if (netImpair !== undefined) log('info', `network impairment on all UDP, both ways: ${formatImpairment(netImpair)}`);
+    let web: WebSession | null = null;
+    try {
+      if (ui === 'web') {
+        web = new WebSession({
+          config, board, phones, moreAccounts: values.account?.slice(1) ?? [], httpHost: values['http-bind'], httpPort,
+          dataDir: values['data-dir'] ?? join(homedir(), '.quip', board.id),
+          audioIn: { ...(values['audio-in'] ? { input: values['audio-in'] } : {}), loop: !values['audio-once'] },
+          onNote: (m) => log('warn', m),
+        });
+      }
+    } catch (e) {
+      process.stderr.write(`error: ${(e as Error).message}\n`);
+      return 1;
+    }
     const emulator = new Emulator({
       board,
       stackLimitBytes: config.memory.stackKB * 1024,
       watchdogMs: config.watchdogMs,
-      firmware: { code, globalName: FIRMWARE_GLOBAL },
-      dataDir: values['data-dir'] ?? join(homedir(), '.quip', board.id),
+      firmware,
+      ...(firmware instanceof FlashBoard ? { storage: firmware.storage } : { dataDir: values['data-dir'] ?? join(homedir(), '.quip', board.id) }),
       net: { bindAddress: values.bind, ...advertised(values.bind, values.advertise) },
       audio: {
         ...(values['audio-in'] ? { input: values['audio-in'] } : {}),
@@ -187,6 +265,8 @@ export const emulateCommand: Command = {
       },
       onEvent: (event: ControlEvent) => {
         writeEvent?.(event);
+        web?.ui.event(0, event);
+        bootLoaderNote(event);
         if (tui === null) return;
         if (event.event === 'display') tui.show(event as never);
         else tui.note(summarize(event));
@@ -195,16 +275,18 @@ export const emulateCommand: Command = {
       rtpLoss,
       ...(netImpair !== undefined ? { netImpair } : {}),
       speaker,
+      ...(web?.firstPhone(speaker) ?? {}),
       echo: values.echo === true,
     });
 
+    let updates: UpdateServer | null = null;
     let quitting = false;
     const done = new Promise<number>((resolve) => {
       const quit = (): void => {
         if (quitting) return;
         quitting = true;
         tui?.stop();
-        void emulator.shutdown().then(() => {
+        void Promise.all([emulator.shutdown(), web?.close(), updates?.close()]).then(() => {
           speaker?.close();
           // The figures a network-fault test logs; printed whatever the log level.
           if (netImpair !== undefined) process.stderr.write(`net-impair: ${emulator.impairmentTally.summary()}\n`);
@@ -219,6 +301,7 @@ export const emulateCommand: Command = {
           {
             key: (key, down) => emulator.key(key, down),
             dial: (target) => emulator.command({ dial: target }),
+            firmware: (command) => emulator.command(command),
             reboot: () => emulator.reboot('control'),
             quit,
           },
@@ -239,6 +322,30 @@ export const emulateCommand: Command = {
       }
     });
     await emulator.start();
+    if (firmware instanceof FlashBoard) {
+      try {
+        updates = await startFlashUpdates(firmware, config, { ...updatePorts, reboot: () => emulator.reboot('firmware update'), log: (l) => log('info', l) });
+        if (updates !== null) {
+          const endpoint = { event: 'update_endpoint', host: updates.host, http_port: updates.httpPort, tftp_port: updates.tftpPort };
+          writeEvent?.(endpoint);
+          if (writeEvent === null) {
+            const urls = [updates.httpPort !== null ? `http://${updates.host}:${updates.httpPort}` : null, updates.tftpPort !== null ? `udp://${updates.host}:${updates.tftpPort}` : null];
+            process.stderr.write(`update endpoint: ${urls.filter((u) => u !== null).join(' and ')} (quip flash --to <url>)\n`);
+          }
+        }
+      } catch (e) {
+        process.stderr.write(`error: update endpoint: ${(e as Error).message}\n`);
+        process.kill(process.pid, 'SIGTERM'); // the orderly quit above
+      }
+    }
+    if (web !== null) {
+      try {
+        (control === 'stdio' ? process.stderr : process.stdout).write(`quip web UI: ${await web.start(emulator)}\n`);
+      } catch (e) {
+        process.stderr.write(`error: web UI: ${(e as Error).message}\n`);
+        process.kill(process.pid, 'SIGTERM'); // the orderly quit above
+      }
+    }
     return done;
   },
 };
@@ -262,6 +369,16 @@ function imageCode(file: string, boardId: string): string {
 export async function sourceCode(config: BoardConfig): Promise<string> {
   const built = await buildFirmware({ board: config });
   return new TextDecoder().decode(readImage(built.image, config.id).payload);
+}
+
+/** Rollbacks and boot failures go to stderr too: someone flashing a board must see them. */
+function bootLoaderNote(event: ControlEvent): void {
+  if (event.event === 'rollback') {
+    const from = event.from_version === null ? '' : ` (${String(event.from_version)})`;
+    process.stderr.write(`rollback: slot ${String(event.from)}${from} → slot ${String(event.to)} (${String(event.to_version)}): ${String(event.detail)}\n`);
+  } else if (event.event === 'error' && event.where === 'bootloader') {
+    process.stderr.write(`boot loader: ${String(event.message)}\n`);
+  }
 }
 
 /** Peers must be told an address they can reach: the bind address unless it is a wildcard. */

@@ -22,8 +22,14 @@ import type { Layout } from './screen.ts';
 import { loadSettings, saveSettings } from './settings.ts';
 import type { Settings } from './settings.ts';
 import { Timers } from './timers.ts';
+import { BootConfirmation } from './boot-confirm.ts';
+import { CallHistory, historyEntry } from './call-history.ts';
+import { historyLayout } from './history-screen.ts';
+import { HttpClient } from '../net/http-client.ts';
+import { applyProvisioning, provision, provisioningUrlFor } from './provisioning.ts';
+import type { ProvisioningResult } from './provisioning.ts';
 
-type Mode = 'booting' | 'idle' | 'dialing' | 'info' | 'notice' | 'call';
+type Mode = 'booting' | 'idle' | 'dialing' | 'info' | 'notice' | 'call' | 'history';
 
 /** How long a key tone sounds when a digit is pressed while dialling. */
 const KEY_TONE_MS = 120;
@@ -33,6 +39,7 @@ const NOTICE_MS = 2000;
 export class Phone {
   readonly board: BoardInfo;
   readonly timers: Timers;
+  private readonly bootConfirmation: BootConfirmation;
   readonly screen: Screen;
   settings: Settings;
   ua: UserAgent | null = null;
@@ -52,16 +59,26 @@ export class Phone {
   private stream: RtpStream | null = null;
   private streamCall: Call | null = null;
   private lastStats: MediaStats | null = null;
-  private readonly tonePlan: TonePlan;
+  private tonePlan: TonePlan;
+  readonly history: CallHistory;
+  private historyIndex = 0;
+  private http: HttpClient | null = null;
+  /** 'pending' holds registration back until the provisioning server answered (or did not). */
+  private provisioning: 'off' | 'pending' | 'done' = 'off';
+  /** Where the accounts/codecs/dial plan came from: board, network or cache. */
+  private configSource = 'board';
+  private provisionNotice: string | null = null;
 
   constructor(readonly hal: Hal) {
     this.board = hal.system.board();
     this.timers = new Timers(hal.clock);
+    this.bootConfirmation = new BootConfirmation(hal, this.timers, this.board.confirmAfterS);
     const d = this.board.display;
     this.screen = new Screen(hal.display, d.rows, d.cols, d.softkeys);
     this.settings = loadSettings(hal.storage).settings;
     this.audio = new AudioPath(hal);
     this.tonePlan = TONE_PLANS[this.board.tonePlan] ?? TONE_PLANS.na!;
+    this.history = new CallHistory(hal.storage, (m) => hal.system.log('warn', m));
     try {
       this.digitMap = compileDigitMap(this.board.dialPlan.digitMap);
     } catch (e) {
@@ -111,11 +128,15 @@ export class Phone {
       },
     );
     ctxRef.ua = this.ua;
+    this.history.load();
+    this.updateMessageLed();
+    this.startProvisioning(this.ua);
     this.stack.start();
   }
 
   handle(ev: HalEvent): void {
     if (this.stack !== null && this.stack.handleEvent(ev)) return;
+    if (this.http !== null && this.http.handleEvent(ev)) return;
     if (ev.type === 'udp' && this.stream !== null && this.stream.handleUdp(ev.socket, ev.data, ev.address, ev.port)) return;
     if (this.ua !== null && this.ua.handleMediaEvent(ev)) return;
     switch (ev.type) {
@@ -160,7 +181,51 @@ export class Phone {
       sip_port: port,
       address: this.hal.net.localAddress(),
     });
-    this.ua?.start(); // auto-register
+    if (this.provisioning !== 'pending') this.register(); // provisioning calls it when still fetching
+    this.bootConfirmation.start();
+  }
+
+  // ---- provisioning -------------------------------------------------------------------
+
+  /** Fetches the config while the SIP sockets bind; registration waits for it (bounded). */
+  private startProvisioning(ua: UserAgent): void {
+    const template = this.board.provisioningUrl;
+    if (template === undefined) return;
+    this.provisioning = 'pending';
+    this.http = new HttpClient(this.hal.net, this.timers, ua.resolver, `quip/${this.board.firmwareVersion}`);
+    const url = provisioningUrlFor(template, this.board);
+    provision(this.http, this.hal.storage, url, this.board.maxAccounts, (m) => this.hal.system.log('warn', m), (r) => this.provisioned(r));
+  }
+
+  /** Auto-register, and say on the LCD how provisioning went. */
+  private register(): void {
+    this.ua?.start();
+    const text = this.provisionNotice;
+    this.provisionNotice = null;
+    if (text !== null && this.mode === 'idle') this.notice(text, () => this.enterIdle());
+  }
+
+  private provisioned(r: ProvisioningResult): void {
+    const hal = this.hal;
+    if (r.failure !== null) {
+      hal.system.log('warn', `provisioning from ${r.url} failed: ${r.failure}`);
+      hal.system.emit({ event: 'provisioning_failed', url: r.url, reason: r.failure, fallback: r.source ?? 'board' });
+    }
+    if (r.config !== null && r.source !== null) {
+      const fields = applyProvisioning(this.board, r.config);
+      this.configSource = r.source;
+      this.tonePlan = TONE_PLANS[this.board.tonePlan] ?? this.tonePlan;
+      try {
+        this.digitMap = compileDigitMap(this.board.dialPlan.digitMap);
+      } catch (e) {
+        hal.system.log('warn', `dial plan ignored: ${(e as Error).message}`);
+      }
+      hal.system.emit({ event: 'provisioned', url: r.url, source: r.source, fields });
+    }
+    this.provisionNotice = r.failure === null ? 'Config from server' : r.source === 'cache' ? 'Server down: cached config' : 'Provisioning failed';
+    const wasPending = this.provisioning === 'pending';
+    this.provisioning = 'done';
+    if (wasPending && this.mode !== 'booting') this.register(); // finishBoot already ran and waited
   }
 
   // ---- user agent events --------------------------------------------------------------
@@ -168,6 +233,7 @@ export class Phone {
   private onRegistration(r: Registration): void {
     if (r !== this.ua?.primary) return;
     this.hal.display.icon('registered', r.state === 'registered');
+    if (r.state === 'registered') this.bootConfirmation.confirm();
     if (this.mode === 'idle') this.drawIdle();
   }
 
@@ -181,6 +247,7 @@ export class Phone {
   }
 
   private onCall(call: Call): void {
+    if (call.state === 'ended') this.recordCall(call);
     this.hal.system.emit({
       event: 'call_state',
       call_id: call.callId,
@@ -256,9 +323,20 @@ export class Phone {
     else this.audio.tone(null);
   }
 
+  /** One history entry per ended call; a missed one lights the message LED. */
+  private recordCall(call: Call): void {
+    this.history.add(historyEntry(call, this.hal.clock.now(), this.hal.clock.monotonic()));
+    this.updateMessageLed();
+  }
+
+  /** Voicemail lights the message LED; unseen missed calls make it blink. */
+  private updateMessageLed(): void {
+    this.hal.display.led('message', this.mwi?.waiting ? 'on' : this.history.missed > 0 ? 'blink' : 'off');
+  }
+
   private onMessageWaiting(s: MessageSummary): void {
     this.mwi = s;
-    this.hal.display.led('message', s.waiting ? 'on' : 'off');
+    this.updateMessageLed();
     this.hal.display.icon('message', s.waiting);
     this.hal.system.emit({ event: 'message_waiting', waiting: s.waiting, new: s.newVoice, old: s.oldVoice });
     if (this.mode === 'idle') this.drawIdle();
@@ -274,6 +352,7 @@ export class Phone {
   }
 
   private lineStatus(): string {
+    if (this.provisioning === 'pending') return 'Provisioning...';
     if (!this.account) return 'Set up an account';
     const r = this.ua?.primary;
     if (!r) return 'Not registered';
@@ -290,10 +369,12 @@ export class Phone {
     const s = this.screen;
     const who = this.account ? accountLabel(this.account) : 'No account';
     const vm = this.mwi?.waiting ? `${this.mwi.newVoice} new voicemail` : '';
+    const n = this.history.missed;
+    const missed = n > 0 ? `${n} missed call${n === 1 ? '' : 's'}` : '';
     const lines = s.contentRows >= 3
-      ? [s.spread(who, formatTime(now)), this.lineStatus(), vm, formatDate(now)]
-      : [s.spread(who, formatTime(now)), vm && s.contentRows < 3 ? `${this.lineStatus().slice(0, 10)} VM` : this.lineStatus()];
-    this.show({ lines, softkeys: ['Redial', 'Info', '', ''] });
+      ? [s.spread(who, formatTime(now)), this.lineStatus(), vm || missed, formatDate(now), vm ? missed : '']
+      : [s.spread(who, formatTime(now)), missed || (vm && s.contentRows < 3 ? `${this.lineStatus().slice(0, 10)} VM` : this.lineStatus())];
+    this.show({ lines, softkeys: ['Redial', 'Info', 'History', ''] });
     this.timers.cancel(this.clockTimer);
     this.clockTimer = this.timers.after(msToNextMinute(now), () => {
       this.clockTimer = null;
@@ -320,7 +401,7 @@ export class Phone {
   private drawInfo(): void {
     const b = this.board;
     this.show({
-      lines: [`quip v${b.firmwareVersion}`, `IP ${this.hal.net.localAddress() ?? 'no link'}`, `Board ${b.id}`, `SIP port ${this.stack?.port ?? 0}`, `Boots ${this.settings.bootCount}`],
+      lines: [`quip v${b.firmwareVersion}`, `IP ${this.hal.net.localAddress() ?? 'no link'}`, `Board ${b.id}`, `SIP port ${this.stack?.port ?? 0}`, `Boots ${this.settings.bootCount}  Config ${this.configSource}`],
       softkeys: ['', '', '', 'Back'],
     });
   }
@@ -369,6 +450,8 @@ export class Phone {
       case 'info':
         if (key === 'end' || key === 'cancel' || key === 'soft4' || key === 'left') this.enterIdle();
         return;
+      case 'history':
+        return this.historyKey(key);
       case 'notice':
         if (key === 'end' || key === 'cancel') this.enterIdle();
         return;
@@ -387,7 +470,38 @@ export class Phone {
     if (key === 'soft2' || key === 'ok') {
       this.mode = 'info';
       this.drawInfo();
+      return;
     }
+    // Boards without softkeys (small2) open the history with the end key.
+    if (key === 'soft3' || key === 'down' || (key === 'end' && this.screen.softkeys === 0)) this.openHistory();
+  }
+
+  // ---- call history screen ------------------------------------------------------------
+
+  /** History: up/down (or 2/8) scroll, Call/send dials back, Back/end leaves. */
+  private openHistory(): void {
+    this.mode = 'history';
+    this.historyIndex = 0;
+    this.history.seen();
+    this.updateMessageLed();
+    this.drawHistory();
+  }
+
+  private drawHistory(): void {
+    this.show(historyLayout(this.screen, this.history.entries, this.historyIndex));
+  }
+
+  private historyKey(key: Key): void {
+    const n = this.history.entries.length;
+    if (key === 'down' || key === '8') this.historyIndex = Math.min(this.historyIndex + 1, Math.max(0, n - 1));
+    else if (key === 'up' || key === '2') this.historyIndex = Math.max(0, this.historyIndex - 1);
+    else if (key === 'send' || key === 'soft1' || key === 'ok' || key === 'redial') {
+      const e = this.history.entries[this.historyIndex];
+      if (e !== undefined) this.placeCall(e.address);
+      return;
+    } else if (key === 'end' || key === 'cancel' || key === 'soft4' || key === 'left') return this.enterIdle();
+    else return;
+    this.drawHistory();
   }
 
   private startDialing(initial: string): void {
@@ -509,6 +623,10 @@ export class Phone {
     }
     if (typeof command.dial === 'string') {
       this.placeCall(command.dial.slice(0, MAX_DIAL));
+      return;
+    }
+    if (command.cmd === 'history') {
+      this.hal.system.emit({ event: 'history', missed: this.history.missed, calls: this.history.entries });
       return;
     }
     this.hal.system.emit({ event: 'error', where: 'control', message: `unknown command ${JSON.stringify(command).slice(0, 200)}` });

@@ -12,6 +12,8 @@ export interface ControlTarget {
   dial(target: string): void;
   reboot(): void;
   quit(): void;
+  /** Commands the firmware answers itself with an event ({"cmd":"history"}). */
+  firmware?(command: { cmd: string }): void;
 }
 
 const MAX_LINE = 4096;
@@ -44,6 +46,7 @@ export function applyControlLine(line: string, target: ControlTarget, boardKeys:
   if ('cmd' in m) {
     if (m.cmd === 'reboot') target.reboot();
     else if (m.cmd === 'quit') target.quit();
+    else if (m.cmd === 'history' && target.firmware) target.firmware({ cmd: m.cmd });
     else return `unknown cmd ${JSON.stringify(m.cmd)}`;
     return null;
   }

@@ -2,8 +2,9 @@
 // reboots it — with a fresh VM and fresh sockets, timers and audio, but the same storage —
 // when the watchdog fires, memory runs out, or someone asks.
 
-import type { AudioHal, BoardInfo, ControlCommand, Hal, HalEvent, Key, LogLevel, SystemHal } from '../contract.ts';
+import type { AudioHal, BoardInfo, ControlCommand, Hal, HalEvent, Key, LogLevel, StorageHal, SystemHal } from '../contract.ts';
 import { WavAudio } from './audio.ts';
+import type { PcmSource } from './audio.ts';
 import { Lcd } from './display.ts';
 import type { LcdState } from './display.ts';
 import { HostClock } from './host-clock.ts';
@@ -12,6 +13,8 @@ import { ImpairmentTally, NO_IMPAIRMENT } from './impairment.ts';
 import type { ImpairmentSpec } from './impairment.ts';
 import { NodeNet } from './net.ts';
 import type { NetImpairment } from './net.ts';
+import { tapNet } from './net-tap.ts';
+import type { NetTap } from './net-tap.ts';
 import { FirmwareFault, FirmwareVm } from './runtime.ts';
 import { DirectoryStorage } from './storage.ts';
 
@@ -19,8 +22,12 @@ export interface EmulatorOptions {
   board: BoardInfo;
   stackLimitBytes: number;
   watchdogMs: number;
-  firmware: { code: string; globalName: string };
-  dataDir: string;
+  /** The firmware every boot runs, or a boot loader asked afresh at each boot (flash). */
+  firmware: { code: string; globalName: string } | FirmwareSource;
+  /** Storage directory; not used when `storage` is given. */
+  dataDir?: string;
+  /** The settings storage (e.g. a flash partition); default a DirectoryStorage in dataDir. */
+  storage?: StorageHal;
   net?: { bindAddress?: string; advertisedAddress?: string };
   /** Test impairment, like netem: loss, duplication, reordering and jitter on every UDP
    *  datagram the phone sends or receives (SIP, RTP, RTCP); seeded, so repeatable. */
@@ -32,6 +39,10 @@ export interface EmulatorOptions {
   /** The microphone hears what the speaker played a frame earlier: an echo test line. */
   echo?: boolean;
   audio?: { input?: string; output?: string; loop?: boolean };
+  /** A live microphone (the web page's): heard instead of --audio-in while it has audio. */
+  microphone?: PcmSource;
+  /** Reports every packet the phone sends and receives (the web page's SIP ladder). */
+  netTap?: NetTap;
   /** Control events: boot, display, registered, call_state, watchdog, error, ... */
   onEvent(event: ControlEvent): void;
   /** Firmware and host log lines. */
@@ -39,6 +50,25 @@ export interface EmulatorOptions {
 }
 
 export type ControlEvent = { event: string; [k: string]: unknown };
+
+/** What a boot loader picked for one boot. */
+export interface BootedFirmware {
+  code: string;
+  globalName: string;
+  /** The image's version: the firmware reports it as its own. */
+  version: string;
+  /** Added to the firmware's `boot` event (slot, slot state, ...). */
+  facts: Record<string, unknown>;
+  /** Events to report before the firmware starts (e.g. a rollback). */
+  notices: ControlEvent[];
+}
+
+/** A boot loader: runs before every boot, so crash loops count; throws when nothing can boot. */
+export interface FirmwareSource {
+  boot(): BootedFirmware;
+  /** The firmware confirmed a healthy boot (system.bootOk); an event to report, or null. */
+  confirm(): ControlEvent | null;
+}
 
 const FIRST_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 8000;
@@ -55,7 +85,7 @@ interface Boot {
 
 export class Emulator {
   readonly lcd: Lcd;
-  private readonly storage: DirectoryStorage;
+  private readonly storage: StorageHal;
   private boot: Boot | null = null;
   private queue: HalEvent[] = [];
   private draining = false;
@@ -71,7 +101,9 @@ export class Emulator {
   constructor(private readonly options: EmulatorOptions) {
     const d = options.board.display;
     this.lcd = new Lcd(d.rows, d.cols, (st) => this.emitDisplay(st));
-    this.storage = new DirectoryStorage(options.dataDir);
+    if (options.storage !== undefined) this.storage = options.storage;
+    else if (options.dataDir !== undefined) this.storage = new DirectoryStorage(options.dataDir);
+    else throw new Error('emulator needs a storage or a data directory');
   }
 
   /** Boots the phone. Resolves once the firmware's start() has returned (or faulted). */
@@ -114,11 +146,21 @@ export class Emulator {
     return this.boot?.vm?.memoryUsed() ?? 0;
   }
 
+  /** Another phone set up like this one but for `changes` (the web UI's --phones N). */
+  sibling(changes: Partial<EmulatorOptions>): Emulator {
+    return new Emulator({ ...this.options, ...changes });
+  }
+
   private async bootOnce(): Promise<void> {
     if (this.stopped) return;
     const generation = ++this.generation;
+    const loaded = this.loadFirmware();
+    if (loaded === null) return;
+    const { firmware, board, facts } = loaded;
+    let tapped: ReturnType<typeof tapNet> | null = null;
     const deliver = (ev: HalEvent): void => {
       if (generation !== this.generation) return;
+      tapped?.incoming(ev);
       if (this.options.echo === true && ev.type === 'audio_frame') {
         this.deliver({ type: 'audio_frame', pcm: this.lastPlayed || ev.pcm.replace(/[\s\S]/g, '\0') });
         return;
@@ -128,8 +170,10 @@ export class Emulator {
     const clock = new HostClock(deliver);
     const impair = this.impairment();
     const net = new NodeNet(deliver, { ...this.options.net, ...(impair !== null ? { impair } : {}) });
+    tapped = this.options.netTap ? tapNet(net, this.options.netTap) : null;
     // Later boots append to the recording, so --audio-out covers the whole session.
-    const audio = new WavAudio(deliver, { ...this.options.audio, appendOutput: this.boots++ > 0 });
+    const mic = this.options.microphone;
+    const audio = new WavAudio(deliver, { ...this.options.audio, ...(mic ? { source: mic } : {}), appendOutput: this.boots++ > 0 });
     const boot: Boot = { vm: null, clock, net, audio, startedAt: Date.now() };
     this.boot = boot;
     this.queue = [];
@@ -137,19 +181,19 @@ export class Emulator {
     const speaker = this.options.speaker ?? null;
     const tap = this.options.echo === true ? { write: (pcm: string) => void (this.lastPlayed = pcm) } : speaker;
     const hal: Hal = {
-      net,
+      net: tapped?.net ?? net,
       audio: tap === null ? audio : withSpeaker(audio, tap),
       display: this.lcd,
       storage: this.storage,
       clock,
       crypto: hostCrypto,
-      system: this.system(generation),
+      system: this.system(generation, board, facts),
     };
     try {
       const vm = await FirmwareVm.boot({
-        code: this.options.firmware.code,
-        globalName: this.options.firmware.globalName,
-        heapLimitBytes: this.options.board.heapLimitBytes,
+        code: firmware.code,
+        globalName: firmware.globalName,
+        heapLimitBytes: board.heapLimitBytes,
         stackLimitBytes: this.options.stackLimitBytes,
         watchdogMs: this.options.watchdogMs,
         hal,
@@ -165,15 +209,44 @@ export class Emulator {
     }
   }
 
-  private system(generation: number): SystemHal {
-    const board = this.options.board;
+  /** This boot's firmware: the fixed one, or what the boot loader picks (null: nothing boots). */
+  private loadFirmware(): { firmware: { code: string; globalName: string }; board: BoardInfo; facts: Record<string, unknown> } | null {
+    const source = this.options.firmware;
+    if (!('boot' in source)) return { firmware: source, board: this.options.board, facts: {} };
+    try {
+      const booted = source.boot();
+      for (const notice of booted.notices) this.options.onEvent(notice);
+      return { firmware: booted, board: { ...this.options.board, firmwareVersion: booted.version }, facts: booted.facts };
+    } catch (e) {
+      // A board with nothing to boot stays halted, as hardware would, until someone reflashes it.
+      const message = (e as Error)?.message ?? String(e);
+      this.options.onEvent({ event: 'error', where: 'bootloader', message });
+      this.options.onLog?.('error', `boot loader: ${message}`);
+      this.lcd.clear();
+      this.lcd.write(0, 0, 'Boot failed');
+      this.lcd.write(1, 0, 'No valid firmware');
+      this.lcd.flush();
+      return null;
+    }
+  }
+
+  private system(generation: number, board: BoardInfo, facts: Record<string, unknown>): SystemHal {
+    const source = this.options.firmware;
     return {
       board: () => board,
       log: (level, message) => this.options.onLog?.(level, String(message)),
       emit: (event) => {
         if (generation !== this.generation || typeof event !== 'object' || event === null) return;
-        if (event.event === 'boot') this.backoffMs = FIRST_BACKOFF_MS;
+        if (event.event === 'boot') {
+          this.backoffMs = FIRST_BACKOFF_MS;
+          event = { ...event, ...facts };
+        }
         this.options.onEvent(event);
+      },
+      bootOk: () => {
+        if (generation !== this.generation || !('confirm' in source)) return;
+        const confirmed = source.confirm();
+        if (confirmed !== null) this.options.onEvent(confirmed);
       },
       reboot: (reason) => {
         // Not from inside the VM call that asked: finish it first.

@@ -100,6 +100,11 @@ test('a config with every optional field loads by path; its firmware version win
   t.is(toBoardInfo(loadBoardConfig('desk6')).tonePlan, 'na'); // the default
   t.deepEqual(c.rtpPorts, { min: 20000, max: 20100 });
   t.deepEqual(toBoardInfo(loadBoardConfig('desk6')).rtpPorts, { min: 16384, max: 32766 });
+  t.deepEqual(c.update, { publicKey: 'xJRiipqTuU8JRHmMq+/u/Oy0Ky0h4p0FDSmIp0Cjgrs=', httpPort: 0, tftpPort: 0 });
+  t.is(loadBoardConfig('desk6').update, undefined, 'no update endpoint unless configured');
+  t.deepEqual(c.flash, { sizeKB: 4096, slotKB: 1024, storageKB: 512, eraseKB: 64, maxTrialBoots: 2, confirmAfterS: 10 });
+  t.is(toBoardInfo(c).confirmAfterS, 10);
+  t.is(toBoardInfo(loadBoardConfig('desk6')).confirmAfterS, 30);
   t.false('$schema' in c);
 });
 
@@ -155,6 +160,19 @@ const BROKEN: [string, Mutation, string, RegExp][] = [
   ['bad provisioning URL', (c) => (c.provisioningUrl = 'ftp://x.example/'), 'provisioningUrl', /expected an http, https or tftp URL/],
   ['bad firmware version', (c) => (c.firmware = { version: 'latest' }), 'firmware.version', /expected a semantic version/],
   ['not an object', (c) => (c.dialPlan = []), 'dialPlan', /expected an object, got an array/],
+  ['update key not base64', (c) => (c.update = { publicKey: 'not a key!' }), 'update.publicKey', /expected base64 .*quip keygen prints the line to paste/],
+  ['update key of 31 bytes', (c) => (c.update = { publicKey: Buffer.alloc(31).toString('base64') }), 'update.publicKey', /expected a raw Ed25519 public key of 32 bytes, got 31 bytes/],
+  ['update key as PEM', (c) => (c.update = { publicKey: '-----BEGIN PUBLIC KEY-----' }), 'update.publicKey', /expected base64/],
+  ['update key not a string', (c) => (c.update = { publicKey: 42 }), 'update.publicKey', /expected a non-empty string/],
+  ['update port out of range', (c) => (c.update = { httpPort: 65536 }), 'update.httpPort', /expected an integer from 0 to 65535, got 65536/],
+  ['unknown update field', (c) => (c.update = { tftpport: 69 }), 'update.tftpport', /unknown field \(did you mean "tftpPort"\?\)/],
+  ['flash too small', (c) => (c.flash = { sizeKB: 1024, slotKB: 512, storageKB: 64 }), 'flash.sizeKB', /need 1096 KiB, the flash has 1024/],
+  ['flash slot off the erase block', (c) => (c.flash = { sizeKB: 2048, slotKB: 766, storageKB: 64 }), 'flash.slotKB', /multiple of the 4 KiB erase block, got 766/],
+  ['flash storage of an odd block count', (c) => (c.flash = { sizeKB: 2048, slotKB: 512, storageKB: 12 }), 'flash.storageKB', /even number of 4 KiB erase blocks/],
+  ['flash erase block not a power of two', (c) => (c.flash = { sizeKB: 2048, slotKB: 512, storageKB: 64, eraseKB: 3 }), 'flash.eraseKB', /expected one of 1, 2, 4, 8, 16, 32, 64, got 3/],
+  ['flash without K boots', (c) => (c.flash = { sizeKB: 2048, slotKB: 512, storageKB: 64, maxTrialBoots: 0 }), 'flash.maxTrialBoots', /expected an integer from 1 to 255, got 0/],
+  ['flash missing a size', (c) => (c.flash = { sizeKB: 2048, storageKB: 64 }), 'flash.slotKB', /missing, expected an integer/],
+  ['unknown flash field', (c) => (c.flash = { sizeKB: 2048, slotKB: 512, storageKB: 64, slotsKB: 1 }), 'flash.slotsKB', /unknown field \(did you mean "slotKB"\?\)/],
 ];
 
 for (const [what, mutate, field, message] of BROKEN) {
