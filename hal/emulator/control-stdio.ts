@@ -18,11 +18,8 @@ export interface ControlTarget {
 
 const MAX_LINE = 4096;
 
-/** Applies one input line to the target; returns an error message or null. */
-export function applyControlLine(line: string, target: ControlTarget, boardKeys: readonly Key[]): string | null {
-  const text = line.trim();
-  if (text === '') return null;
-  if (text.length > MAX_LINE) return `input line longer than ${MAX_LINE} characters`;
+/** One JSON object from a control line or a web page's message; a string says what is wrong. */
+export function parseJsonObject(text: string): Record<string, unknown> | string {
   let msg: unknown;
   try {
     msg = JSON.parse(text);
@@ -30,7 +27,16 @@ export function applyControlLine(line: string, target: ControlTarget, boardKeys:
     return `not JSON: ${text.slice(0, 80)}`;
   }
   if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return 'expected a JSON object';
-  const m = msg as Record<string, unknown>;
+  return msg as Record<string, unknown>;
+}
+
+/** Applies one input line to the target; returns an error message or null. */
+export function applyControlLine(line: string, target: ControlTarget, boardKeys: readonly Key[]): string | null {
+  const text = line.trim();
+  if (text === '') return null;
+  if (text.length > MAX_LINE) return `input line longer than ${MAX_LINE} characters`;
+  const m = parseJsonObject(text);
+  if (typeof m === 'string') return m;
   if ('key' in m) {
     if (typeof m.key !== 'string' || !(KEYS as readonly string[]).includes(m.key)) return `unknown key ${JSON.stringify(m.key)}`;
     if (!boardKeys.includes(m.key as Key)) return `this board has no '${m.key}' key`;

@@ -7,7 +7,7 @@ import type { WebSocket } from 'ws';
 import type { BoardConfig } from '../../board-config.ts';
 import type { Key } from '../../contract.ts';
 import type { PcmSource } from '../audio.ts';
-import { applyControlLine } from '../control-stdio.ts';
+import { applyControlLine, parseJsonObject } from '../control-stdio.ts';
 import type { ControlTarget } from '../control-stdio.ts';
 import type { ControlEvent, EmulatorOptions } from '../emulator.ts';
 import type { NetTap } from '../net-tap.ts';
@@ -137,13 +137,8 @@ export class WebUi {
 
   /** One JSON command from a page; returns what was wrong with it, or null. */
   private command(ws: WebSocket, text: string): string | null {
-    let msg: unknown;
-    try {
-      msg = JSON.parse(text);
-    } catch {
-      return `not JSON: ${text.slice(0, 80)}`;
-    }
-    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return 'expected a JSON object';
+    const msg = parseJsonObject(text);
+    if (typeof msg === 'string') return msg;
     const { phone: index, ...rest } = msg as Partial<ClientMessage> & Record<string, unknown>;
     const phone = typeof index === 'number' && Number.isInteger(index) ? this.phones[index] : undefined;
     if (phone === undefined) return `no phone ${JSON.stringify(index)}`;
