@@ -373,7 +373,7 @@ export class Phone {
     const missed = n > 0 ? `${n} missed call${n === 1 ? '' : 's'}` : '';
     const lines = s.contentRows >= 3
       ? [s.spread(who, formatTime(now)), this.lineStatus(), vm || missed, formatDate(now), vm ? missed : '']
-      : [s.spread(who, formatTime(now)), missed || (vm && s.contentRows < 3 ? `${this.lineStatus().slice(0, 10)} VM` : this.lineStatus())];
+      : [s.spread(who, formatTime(now)), this.smallStatusLine(vm !== '', missed)];
     this.show({ lines, softkeys: ['Redial', 'Info', 'History', ''] });
     this.timers.cancel(this.clockTimer);
     this.clockTimer = this.timers.after(msToNextMinute(now), () => {
@@ -396,6 +396,13 @@ export class Phone {
     if (call.state === 'connected' || call.state === 'held') {
       this.callTimer = this.timers.after(1000, () => this.mode === 'call' && this.drawCall());
     }
+  }
+
+  /** The one status line of a 2-line LCD: trouble first, then missed calls, then voicemail. */
+  private smallStatusLine(voicemail: boolean, missed: string): string {
+    const status = this.lineStatus();
+    if (status !== 'Registered' || (missed === '' && !voicemail)) return status;
+    return missed !== '' ? missed : `${status.slice(0, 10)} VM`;
   }
 
   private drawInfo(): void {
