@@ -109,6 +109,10 @@ export class NodeNet implements NetHal {
     socket.on('message', (msg, rinfo) => {
       if (this.udpSockets.get(id) !== socket || !this.linkUp) return;
       const event: HalEvent = { type: 'udp', socket: id, data: msg.toString('latin1'), address: unmapIPv4(rinfo.address), port: rinfo.port };
+      if (this.impairIn === null) {
+        this.emit(event);
+        return;
+      }
       this.impaired('in', event.data, () => {
         if (this.udpSockets.get(id) === socket && this.linkUp) this.emit(event);
       });
