@@ -107,16 +107,7 @@ export class FirmwareVm {
 
   /** Bytes the firmware's heap uses now (objects, strings, arrays, shapes, atoms). */
   memoryUsed(): number {
-    if (this.disposed) return 0;
-    const h = this.runtime.computeMemoryUsage(); // lives in the runtime's service context
-    try {
-      const used = this.vm.getProp(h, 'memory_used_size');
-      const n = this.vm.getNumber(used);
-      used.dispose();
-      return n;
-    } finally {
-      h.dispose();
-    }
+    return this.disposed ? 0 : heapUsedBytes(this.runtime, this.vm);
   }
 
   private checkMemory(now: number): void {
@@ -228,5 +219,21 @@ export class FirmwareVm {
   private outOfMemory(during: string): FirmwareFault {
     this.overLimit = true;
     return new FirmwareFault('out-of-memory', `firmware exceeded its ${this.options.heapLimitBytes} byte heap handling '${during}'`, during);
+  }
+}
+
+/**
+ * Bytes a QuickJS runtime's heap holds now. The WebAssembly build cannot report allocation
+ * sizes as they happen, so hosts (the emulator, the fuzz sandbox) poll this.
+ */
+export function heapUsedBytes(runtime: QuickJSRuntime, vm: QuickJSContext): number {
+  const h = runtime.computeMemoryUsage(); // lives in the runtime's service context
+  try {
+    const used = vm.getProp(h, 'memory_used_size');
+    const n = vm.getNumber(used);
+    used.dispose();
+    return n;
+  } finally {
+    h.dispose();
   }
 }

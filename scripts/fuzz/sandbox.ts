@@ -5,6 +5,7 @@
 import { newQuickJSWASMModule } from 'quickjs-emscripten';
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten';
 import type { FuzzKind } from './kinds.ts';
+import { heapUsedBytes } from '../../hal/emulator/runtime.ts';
 import { VM_GLOBAL } from './protocol.ts';
 import type { BatchResult } from './protocol.ts';
 
@@ -102,15 +103,7 @@ export class FuzzSandbox {
 
   /** Bytes the QuickJS heap holds now. */
   heapUsed(): number {
-    const h = this.runtime.computeMemoryUsage();
-    try {
-      const used = this.vm.getProp(h, 'memory_used_size');
-      const n = this.vm.getNumber(used);
-      used.dispose();
-      return n;
-    } finally {
-      h.dispose();
-    }
+    return heapUsedBytes(this.runtime, this.vm);
   }
 
   dispose(): void {
