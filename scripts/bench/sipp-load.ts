@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import dgram from 'node:dgram';
+import { findBinary, freePort } from '../local-programs.ts';
 import { randomBytes } from 'node:crypto';
 import { startLabServer } from '../../server/lab-server.ts';
 import { loadUsers } from '../../server/users.ts';
@@ -38,15 +38,11 @@ export interface SippLoadReport {
   /** Registration time (first REGISTER sent → 200 received), milliseconds. */
   response_ms: { mean: number; p50: number; p95: number; p99: number; max: number };
   sipp_exit_code: number | null;
-  /** The lab's live-transaction bound for this run (see runSippLoad). */
 }
 
 /** The sipp binary, or null when it is not installed. */
 export function findSipp(): string | null {
-  for (const dir of (process.env['PATH'] ?? '').split(':').concat(['/usr/bin', '/usr/local/bin'])) {
-    if (dir !== '' && existsSync(path.join(dir, 'sipp'))) return path.join(dir, 'sipp');
-  }
-  return null;
+  return findBinary('sipp');
 }
 
 export async function runSippLoad(o: SippLoadOptions): Promise<SippLoadReport> {
@@ -66,7 +62,7 @@ export async function runSippLoad(o: SippLoadOptions): Promise<SippLoadReport> {
   const lab = await startLabServer({ port: 0, users: loadUsers(path.join(dir, 'users.json')), digestAlgorithms: ['MD5'] });
   const total = Math.max(1, Math.round(o.rate * o.seconds));
   try {
-    const port = await freeUdpPort();
+    const port = await freePort();
     const args = [
       `127.0.0.1:${lab.port}`, '-sf', 'register.xml', '-inf', 'users.csv',
       '-i', '127.0.0.1', '-p', String(port),
@@ -184,15 +180,4 @@ function spawnText(cmd: string, args: string[]): string {
   } catch (e) {
     return String((e as { stdout?: string }).stdout ?? '');
   }
-}
-
-async function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = dgram.createSocket('udp4');
-    s.once('error', reject);
-    s.bind(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
 }

@@ -2,19 +2,9 @@
 import test from 'ava';
 import type { TestFn } from 'ava';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import dgram from 'node:dgram';
-import net from 'node:net';
+import { findBinary } from '../../scripts/local-programs.ts';
 
-const SEARCH = ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin'];
-
-/** Absolute path of an installed program, or null. */
-export function findBinary(name: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(':').concat(SEARCH)) {
-    if (dir !== '' && existsSync(`${dir}/${name}`)) return `${dir}/${name}`;
-  }
-  return null;
-}
+export { findBinary, freePort } from '../../scripts/local-programs.ts';
 
 /**
  * `test` when the program can run here, else `test.skip` — and it says why once, plainly, so a
@@ -55,26 +45,6 @@ function skipping(fn: object): unknown {
       return skip === undefined ? undefined : skip(...args);
     },
   });
-}
-
-/** A UDP port nobody on 127.0.0.1 is using right now (also free for TCP). */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = dgram.createSocket('udp4');
-      s.once('error', reject);
-      s.bind(0, '127.0.0.1', () => {
-        const p = s.address().port;
-        s.close(() => resolve(p));
-      });
-    });
-    const tcpFree = await new Promise<boolean>((resolve) => {
-      const srv = net.createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-    });
-    if (tcpFree) return port;
-  }
 }
 
 /** Resolves after ms milliseconds. */
