@@ -4,6 +4,7 @@
 // sees the current call.
 
 import { StreamFramer } from '../../../firmware/sip/stream-framer.ts';
+import { parseMessage } from '../../../firmware/sip/parser.ts';
 import type { TappedPacket } from '../net-tap.ts';
 import type { SipEntry } from './protocol.ts';
 
@@ -52,8 +53,7 @@ export class SipLog {
       transport: p.transport,
       peer: `${p.address}:${p.port}`,
       firstLine: text.slice(0, text.search(/\r?\n/)),
-      callId: header(text, /^(?:call-id|i)[ \t]*:[ \t]*([^\r\n]*)/im),
-      cseq: header(text, /^cseq[ \t]*:[ \t]*([^\r\n]*)/im),
+      ...keys(octets),
       text,
     };
     this.entries.push(entry);
@@ -62,10 +62,14 @@ export class SipLog {
   }
 }
 
-function header(text: string, re: RegExp): string | null {
-  const head = text.slice(0, Math.max(0, text.indexOf('\r\n\r\n')) || text.length);
-  const m = re.exec(head);
-  return m ? m[1]!.trim() : null;
+/** Call-ID and CSeq as the firmware's parser reads them (folding, compact forms); null when malformed. */
+function keys(octets: string): { callId: string | null; cseq: string | null } {
+  try {
+    const m = parseMessage(octets);
+    return { callId: m.get('Call-ID') ?? null, cseq: m.get('CSeq') ?? null };
+  } catch {
+    return { callId: null, cseq: null };
+  }
 }
 
 function utf8(octets: string): string {
