@@ -129,7 +129,7 @@ export class Registration {
   private build(expires: number): SipMessage {
     const a = this.account;
     const aor = aorText(a);
-    const host = a.registrarPort !== null ? `${a.registrarHost}:${a.registrarPort}` : a.registrarHost;
+    const host = registrarHostPort(a);
     const req = SipMessage.request('REGISTER', `sip:${host}`);
     req.add('Max-Forwards', '70');
     req.add('To', `<${aor}>`);
@@ -253,7 +253,7 @@ export class Registration {
     const target = this.outboundTarget();
     if (this.state !== 'registered' || this.stopped || target === null || this.checkTx !== null) return;
     const a = this.account;
-    const host = a.registrarPort !== null ? `${a.registrarHost}:${a.registrarPort}` : a.registrarHost;
+    const host = registrarHostPort(a);
     const req = SipMessage.request('OPTIONS', `sip:${host}`);
     req.add('Max-Forwards', '70');
     req.add('To', `<sip:${host}>`);
@@ -344,4 +344,9 @@ export class Registration {
     this.state = s;
     this.onChange(this);
   }
+}
+
+/** The registrar as the Request-URI host of REGISTER and of the liveness OPTIONS. */
+function registrarHostPort(a: Account): string {
+  return a.registrarPort !== null ? `${a.registrarHost}:${a.registrarPort}` : a.registrarHost;
 }
