@@ -1,6 +1,8 @@
 // `quip bench`: SIP parsing throughput of quip, SIP.js and JsSIP, each running inside QuickJS.
 import type { Command } from './command.ts';
 import { usageError, wantsHelp } from './command.ts';
+import { lastValue, readArgs } from './cli-args.ts';
+import type { ReadArgs } from './cli-args.ts';
 import { BenchError, PARSERS, runBench } from './bench/run.ts';
 import type { BenchReport, ParserSpec } from './bench/run.ts';
 import { findSipp, formatSippLoad, runSippLoad } from './bench/sipp-load.ts';
@@ -78,54 +80,32 @@ interface CliOptions {
   sippRate: number;
 }
 
+/** A number option's value when `ok` accepts it; otherwise the usage error. */
+function numberOption(read: ReadArgs, name: string, fallback: number, ok: (n: number) => boolean, what: string): number | string {
+  const v = lastValue(read, name);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  return Number.isFinite(n) && ok(n) ? n : `--${name} needs ${what}, got '${v}'`;
+}
+
 function parseArgs(args: string[]): CliOptions | string {
-  const options: CliOptions = { json: false, seconds: 1, parsers: [...PARSERS], sippSeconds: 30, sippRate: 200 };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
-    const value = (): string | undefined => inline ?? args[++i];
-    switch (name) {
-      case '--json':
-        if (inline !== undefined) return `--json takes no value`;
-        options.json = true;
-        break;
-      case '--seconds': {
-        const v = value();
-        const s = v === undefined ? NaN : Number(v);
-        if (!Number.isFinite(s) || s <= 0) return `--seconds needs a positive number, got '${v ?? ''}'`;
-        options.seconds = s;
-        break;
-      }
-      case '--sipp-seconds': {
-        const v = value();
-        const s = v === undefined ? NaN : Number(v);
-        if (!Number.isFinite(s) || s < 0) return `--sipp-seconds needs a number >= 0, got '${v ?? ''}'`;
-        options.sippSeconds = s;
-        break;
-      }
-      case '--sipp-rate': {
-        const v = value();
-        const r = v === undefined ? NaN : Number(v);
-        if (!Number.isFinite(r) || r <= 0) return `--sipp-rate needs a positive number, got '${v ?? ''}'`;
-        options.sippRate = r;
-        break;
-      }
-      case '--only': {
-        const v = value();
-        if (!v) return `--only needs a parser list (quip, sipjs, jssip)`;
-        const ids = v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-        const unknown = ids.filter((id) => !PARSERS.some((p) => p.id === id));
-        if (unknown.length > 0) return `--only: unknown parser '${unknown[0]}' (choose from quip, sipjs, jssip)`;
-        options.parsers = PARSERS.filter((p) => ids.includes(p.id));
-        break;
-      }
-      default:
-        return `unknown option '${arg}'`;
-    }
+  const read = readArgs(args, { values: ['seconds', 'sipp-seconds', 'sipp-rate', 'only'], flags: ['json'] });
+  if (typeof read === 'string') return read;
+  const seconds = numberOption(read, 'seconds', 1, (n) => n > 0, 'a positive number');
+  if (typeof seconds === 'string') return seconds;
+  const sippSeconds = numberOption(read, 'sipp-seconds', 30, (n) => n >= 0, 'a number >= 0');
+  if (typeof sippSeconds === 'string') return sippSeconds;
+  const sippRate = numberOption(read, 'sipp-rate', 200, (n) => n > 0, 'a positive number');
+  if (typeof sippRate === 'string') return sippRate;
+  let parsers = [...PARSERS];
+  const only = lastValue(read, 'only');
+  if (only !== undefined) {
+    const ids = only.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+    const unknown = ids.find((id) => !PARSERS.some((p) => p.id === id));
+    if (ids.length === 0 || unknown !== undefined) return `--only: unknown parser '${unknown ?? ''}' (choose from quip, sipjs, jssip)`;
+    parsers = PARSERS.filter((p) => ids.includes(p.id));
   }
-  return options;
+  return { json: read.flags.has('json'), seconds, parsers, sippSeconds, sippRate };
 }
 
 function fmtRate(n: number | null | undefined): string {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from './command.ts';
 import { usageError } from './command.ts';
+import { lastValue, readArgs } from './cli-args.ts';
 import { BundleError } from '../build/bundle.ts';
 import { buildFirmware } from '../build/build-firmware.ts';
 import { ImageError } from '../build/image.ts';
@@ -56,32 +57,11 @@ interface BuildArgs {
 }
 
 function parseArgs(args: string[]): BuildArgs | string {
-  const parsed: Partial<BuildArgs> & { minify: boolean } = { minify: true };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
-    switch (name) {
-      case '--board':
-      case '--entry':
-      case '--out':
-      case '--sign': {
-        const value = inline ?? args[++i];
-        if (!value || (inline === undefined && value.startsWith('--'))) return `${name} needs a value`;
-        parsed[name.slice(2) as 'board' | 'entry' | 'out' | 'sign'] = value;
-        break;
-      }
-      case '--no-minify':
-        if (inline !== undefined) return '--no-minify takes no value';
-        parsed.minify = false;
-        break;
-      default:
-        return arg.startsWith('-') ? `unknown option '${arg}'` : `unexpected argument '${arg}'`;
-    }
-  }
-  if (parsed.board === undefined) return '--board is required (e.g. --board desk6)';
-  return parsed as BuildArgs;
+  const read = readArgs(args, { values: ['board', 'entry', 'out', 'sign'], flags: ['no-minify'] });
+  if (typeof read === 'string') return read;
+  const board = lastValue(read, 'board');
+  if (board === undefined) return '--board is required (e.g. --board desk6)';
+  return { board, entry: lastValue(read, 'entry'), out: lastValue(read, 'out'), sign: lastValue(read, 'sign'), minify: !read.flags.has('no-minify') };
 }
 
 function size(bytes: number): string {

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import type { Command } from './command.ts';
 import { usageError } from './command.ts';
+import { lastValue, readArgs } from './cli-args.ts';
 import { ImageError } from '../build/image.ts';
 import { checkUpdateImage } from '../build/update-check.ts';
 import { UploadError, uploadFirmware } from './flash-net.ts';
@@ -63,23 +64,15 @@ interface FlashArgs {
 }
 
 function parseArgs(args: string[]): FlashArgs | string {
-  const parsed: Partial<FlashArgs> = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
-    if (name !== '--board' && name !== '--image' && name !== '--to') {
-      return arg.startsWith('-') ? `unknown option '${arg}'` : `unexpected argument '${arg}'`;
-    }
-    const value = inline ?? args[++i];
-    if (!value || (inline === undefined && value.startsWith('--'))) return `${name} needs a value`;
-    parsed[name.slice(2) as keyof FlashArgs] = value;
-  }
-  for (const required of ['board', 'image', 'to'] as const) {
-    if (parsed[required] === undefined) return `--${required} is required`;
-  }
-  return parsed as FlashArgs;
+  const read = readArgs(args, { values: ['board', 'image', 'to'] });
+  if (typeof read === 'string') return read;
+  const board = lastValue(read, 'board');
+  const image = lastValue(read, 'image');
+  const to = lastValue(read, 'to');
+  if (board === undefined) return '--board is required';
+  if (image === undefined) return '--image is required';
+  if (to === undefined) return '--to is required';
+  return { board, image, to };
 }
 
 /** A URL target (http://…, udp://…) is a phone on the network, not a flash file. */

@@ -2,6 +2,7 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from './command.ts';
 import { usageError, wantsHelp } from './command.ts';
+import { lastValue, readArgs } from './cli-args.ts';
 import { runFuzzParallel } from './fuzz/parallel.ts';
 import type { FuzzReport } from './fuzz/campaign.ts';
 import { formatReport } from './fuzz/format.ts';
@@ -90,7 +91,18 @@ function positiveInt(v: string | undefined, allowZero = false): number | null {
   return Number.isSafeInteger(x) && (allowZero || x > 0) ? x : null;
 }
 
+/** Integer options: name on the command line, field in CliOptions, whether 0 is allowed. */
+const INTEGER_OPTIONS = [
+  ['count', 'count', true],
+  ['jobs', 'jobs', false],
+  ['batch', 'batch', false],
+  ['watchdog-ms', 'watchdogMs', false],
+  ['heap-mb', 'heapMb', false],
+] as const;
+
 function parseArgs(args: string[]): CliOptions | string {
+  const read = readArgs(args, { values: [...INTEGER_OPTIONS.map(([name]) => name), 'seed', 'kinds', 'replay'], flags: ['json'] });
+  if (typeof read === 'string') return read;
   const o: CliOptions = {
     count: undefined,
     seed: 1,
@@ -100,69 +112,31 @@ function parseArgs(args: string[]): CliOptions | string {
     watchdogMs: DEFAULT_LIMITS.watchdogMs,
     heapMb: DEFAULT_LIMITS.heapBytes / 1024 / 1024,
     replay: [],
-    json: false,
+    json: read.flags.has('json'),
   };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
-    const value = (): string | undefined => inline ?? args[++i];
-    const number = (allowZero = false): number | string => {
-      const v = value();
-      return positiveInt(v, allowZero) ?? `${name} needs a ${allowZero ? 'non-negative' : 'positive'} integer, got '${v ?? ''}'`;
-    };
-    let n: number | string;
-    switch (name) {
-      case '--json':
-        if (inline !== undefined) return '--json takes no value';
-        o.json = true;
-        break;
-      case '--count':
-        if (typeof (n = number(true)) === 'string') return n;
-        o.count = n;
-        break;
-      case '--seed': {
-        const v = value();
-        if (v === 'random') o.seed = Math.floor(Math.random() * 2 ** 32);
-        else if (v !== undefined && /^[0-9]+$/.test(v) && Number(v) < 2 ** 32) o.seed = Number(v);
-        else return `--seed needs an integer from 0 to ${2 ** 32 - 1} or 'random', got '${v ?? ''}'`;
-        break;
-      }
-      case '--kinds': {
-        const list = (value() ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-        const bad = list.find((k) => !isFuzzKind(k));
-        if (list.length === 0 || bad !== undefined) return `--kinds: unknown kind '${bad ?? ''}' (choose from ${FUZZ_KINDS.join(', ')})`;
-        o.kinds = [...new Set(list)] as FuzzKind[];
-        break;
-      }
-      case '--jobs':
-        if (typeof (n = number()) === 'string') return n;
-        o.jobs = n;
-        break;
-      case '--batch':
-        if (typeof (n = number()) === 'string') return n;
-        o.batch = n;
-        break;
-      case '--watchdog-ms':
-        if (typeof (n = number()) === 'string') return n;
-        o.watchdogMs = n;
-        break;
-      case '--heap-mb':
-        if (typeof (n = number()) === 'string') return n;
-        o.heapMb = n;
-        break;
-      case '--replay': {
-        const v = value() ?? '';
-        const colon = v.indexOf(':');
-        const kind = v.slice(0, colon);
-        if (colon === -1 || !isFuzzKind(kind)) return `--replay needs <kind>:<base64> with kind one of ${FUZZ_KINDS.join(', ')}`;
-        o.replay.push({ kind, input: fromBase64(v.slice(colon + 1)) });
-        break;
-      }
-      default:
-        return `unknown option '${arg}'`;
-    }
+  for (const [name, field, allowZero] of INTEGER_OPTIONS) {
+    const v = lastValue(read, name);
+    if (v === undefined) continue;
+    const n = positiveInt(v, allowZero);
+    if (n === null) return `--${name} needs a ${allowZero ? 'non-negative' : 'positive'} integer, got '${v}'`;
+    o[field] = n;
+  }
+  const seed = lastValue(read, 'seed');
+  if (seed === 'random') o.seed = Math.floor(Math.random() * 2 ** 32);
+  else if (seed !== undefined && /^[0-9]+$/.test(seed) && Number(seed) < 2 ** 32) o.seed = Number(seed);
+  else if (seed !== undefined) return `--seed needs an integer from 0 to ${2 ** 32 - 1} or 'random', got '${seed}'`;
+  const kinds = lastValue(read, 'kinds');
+  if (kinds !== undefined) {
+    const list = kinds.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+    const bad = list.find((k) => !isFuzzKind(k));
+    if (list.length === 0 || bad !== undefined) return `--kinds: unknown kind '${bad ?? ''}' (choose from ${FUZZ_KINDS.join(', ')})`;
+    o.kinds = [...new Set(list)] as FuzzKind[];
+  }
+  for (const v of read.values.get('replay') ?? []) {
+    const colon = v.indexOf(':');
+    const kind = v.slice(0, colon);
+    if (colon === -1 || !isFuzzKind(kind)) return `--replay needs <kind>:<base64> with kind one of ${FUZZ_KINDS.join(', ')}`;
+    o.replay.push({ kind, input: fromBase64(v.slice(colon + 1)) });
   }
   return o;
 }

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } f
 import path from 'node:path';
 import type { Command } from './command.ts';
 import { usageError } from './command.ts';
+import { lastValue, readArgs } from './cli-args.ts';
 import { generateKeyPair } from '../build/signing.ts';
 
 const DEFAULT_DIR = 'keys';
@@ -40,28 +41,9 @@ interface KeygenArgs {
 }
 
 function parseArgs(args: string[]): KeygenArgs | string {
-  const parsed: KeygenArgs = { out: DEFAULT_DIR, name: DEFAULT_NAME, force: false };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
-    switch (name) {
-      case '--out':
-      case '--name': {
-        const value = inline ?? args[++i];
-        if (!value || (inline === undefined && value.startsWith('--'))) return `${name} needs a value`;
-        parsed[name === '--out' ? 'out' : 'name'] = value;
-        break;
-      }
-      case '--force':
-        if (inline !== undefined) return '--force takes no value';
-        parsed.force = true;
-        break;
-      default:
-        return arg.startsWith('-') ? `unknown option '${arg}'` : `unexpected argument '${arg}'`;
-    }
-  }
+  const read = readArgs(args, { values: ['out', 'name'], flags: ['force'] });
+  if (typeof read === 'string') return read;
+  const parsed: KeygenArgs = { out: lastValue(read, 'out') ?? DEFAULT_DIR, name: lastValue(read, 'name') ?? DEFAULT_NAME, force: read.flags.has('force') };
   if (!NAME.test(parsed.name)) return `--name must be 1 to 64 letters, digits, '.', '_' or '-', got '${parsed.name}'`;
   return parsed;
 }

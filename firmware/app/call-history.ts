@@ -5,7 +5,7 @@
 import type { StorageHal } from '../../hal/contract.ts';
 import type { Call } from '../ua/call.ts';
 
-export type CallOutcome = 'answered' | 'missed' | 'rejected' | 'failed';
+export type CallOutcome = 'answered' | 'missed' | 'rejected' | 'cancelled' | 'failed';
 
 export interface HistoryEntry {
   direction: 'in' | 'out';
@@ -24,7 +24,7 @@ export interface HistoryEntry {
 
 const KEY = 'call-history';
 export const HISTORY_MAX = 20;
-const OUTCOMES: readonly string[] = ['answered', 'missed', 'rejected', 'failed'];
+const OUTCOMES: readonly string[] = ['answered', 'missed', 'rejected', 'cancelled', 'failed'];
 const MAX_REMOTE = 128;
 
 /** What one ended call was, from the phone's point of view. */
@@ -35,6 +35,7 @@ export function outcomeOf(direction: 'in' | 'out', connected: boolean, status: n
     if (status === 486 || status === 603 || status === 600) return 'rejected';
     return 'failed';
   }
+  if (status === 487) return 'cancelled'; // we hung up before it was answered
   return status === 486 || status === 600 || status === 603 ? 'rejected' : 'failed';
 }
 

@@ -7,11 +7,12 @@ import type { Layout, Screen } from './screen.ts';
 
 const ARROW = { in: '<', out: '>' } as const;
 
-/** "0:42", "missed", "busy", "fail 404" */
+/** "0:42", "missed", "busy", "cancelled", "fail 404" */
 function label(e: HistoryEntry): string {
   if (e.outcome === 'answered') return `${Math.floor(e.duration / 60)}:${e.duration % 60 < 10 ? '0' : ''}${e.duration % 60}`;
   if (e.outcome === 'missed') return 'missed';
   if (e.outcome === 'rejected') return e.direction === 'in' ? 'rejected' : 'busy';
+  if (e.outcome === 'cancelled') return 'cancelled';
   return `fail ${e.status}`;
 }
 

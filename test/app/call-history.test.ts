@@ -31,7 +31,7 @@ test('outcomes from direction, answer and status', (t) => {
   t.is(outcomeOf('in', false, 504), 'failed');
   t.is(outcomeOf('out', false, 486), 'rejected');
   t.is(outcomeOf('out', false, 404), 'failed');
-  t.is(outcomeOf('out', false, 487), 'failed');
+  t.is(outcomeOf('out', false, 487), 'cancelled');
 });
 
 test('bounded to the last calls, newest first, and persisted with the missed count', (t) => {
@@ -120,7 +120,7 @@ test.serial('calls between two phones land in both histories, survive a reboot a
 
   const ha = await history(alice);
   const hb = await history(bob);
-  t.deepEqual(ha.calls.map((c) => [c.direction, c.outcome, c.status]), [['out', 'rejected', 486], ['out', 'failed', 487], ['out', 'answered', 200]]);
+  t.deepEqual(ha.calls.map((c) => [c.direction, c.outcome, c.status]), [['out', 'rejected', 486], ['out', 'cancelled', 487], ['out', 'answered', 200]]);
   t.deepEqual(hb.calls.map((c) => [c.direction, c.outcome, c.status]), [['in', 'rejected', 486], ['in', 'missed', 487], ['in', 'answered', 200]]);
   t.regex(ha.calls[0]!.remote, /^2002@127\.0\.0\.1/);
   t.regex(hb.calls[0]!.remote, /alice/i);
@@ -155,5 +155,6 @@ test.serial('calls between two phones land in both histories, survive a reboot a
   const list = await alice.waitForScreen((l) => l[0]!.startsWith('Call history'));
   t.regex(list[0]!, /1\/3$/);
   t.regex(list[1]!, /^> 2002@.* busy \d\d:\d\d$/);
+  t.regex(list[2]!, /^> 2002@.* cancelled \d\d:\d\d$/);
   t.regex(list[3]!, /^> 2002@.* 0:0\d \d\d:\d\d$/);
 });
