@@ -6,6 +6,7 @@ import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import type { Command } from './command.ts';
 import { usageError } from './command.ts';
 import { lastValue, readArgs } from './cli-args.ts';
+import { progressPrinter } from './progress.ts';
 import { ImageError } from '../build/image.ts';
 import { checkUpdateImage } from '../build/update-check.ts';
 import { UploadError, uploadFirmware } from './flash-net.ts';
@@ -13,7 +14,6 @@ import { BoardConfigError, loadBoardConfig } from '../hal/board-config.ts';
 import type { BoardConfig } from '../hal/board-config.ts';
 import { FileFlash, FlashError } from '../hal/flash/device.ts';
 import { installImage } from '../hal/flash/install.ts';
-import type { InstallProgress } from '../hal/flash/install.ts';
 import { SLOT_NAMES, flashLayout } from '../hal/flash/layout.ts';
 import type { FlashLayout } from '../hal/flash/layout.ts';
 
@@ -80,37 +80,11 @@ export function isNetworkTarget(to: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(to);
 }
 
-/** Prints progress on stderr: a redrawn bar on a terminal, a line per quarter otherwise. */
-function progressPrinter(what: string): { update(p: InstallProgress): void; end(): void } {
-  const tty = process.stderr.isTTY === true;
-  let lastQuarter = -1;
-  return {
-    update(p) {
-      if (p.phase !== 'write') return;
-      const share = p.total === 0 ? 1 : p.done / p.total;
-      if (tty) {
-        const width = 30;
-        const filled = Math.round(share * width);
-        process.stderr.write(`\r${what} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(share * 100)}%`);
-        return;
-      }
-      const quarter = Math.floor(share * 4);
-      if (quarter > lastQuarter) {
-        lastQuarter = quarter;
-        process.stderr.write(`${what}: ${quarter * 25}% (${p.done} of ${p.total} bytes)\n`);
-      }
-    },
-    end() {
-      if (tty) process.stderr.write('\n');
-    },
-  };
-}
-
 /** Uploads to a running phone's update endpoint; returns the exit code. */
 async function flashNetwork(url: string, image: Uint8Array): Promise<number> {
-  const printer = progressPrinter(`uploading to ${url}`);
+  const printer = progressPrinter(`uploading to ${url}`, process.stderr);
   try {
-    const r = await uploadFirmware(url, image, (sent, total) => printer.update({ slot: 0, phase: 'write', done: sent, total }));
+    const r = await uploadFirmware(url, image, (sent, total) => printer.update(sent, total));
     printer.end();
     process.stdout.write(`${r.message}\n`);
     return 0;
@@ -139,8 +113,8 @@ function flashFile(config: BoardConfig, layout: FlashLayout, image: Uint8Array, 
     if (created) process.stderr.write(`created ${file}: ${layout.size} bytes, erased\n`);
     let printer: ReturnType<typeof progressPrinter> | null = null;
     const result = installImage(device, layout, image, config.id, (p) => {
-      printer ??= progressPrinter(`writing slot ${SLOT_NAMES[p.slot]}`);
-      printer.update(p);
+      printer ??= progressPrinter(`writing slot ${SLOT_NAMES[p.slot]}`, process.stderr);
+      if (p.phase === 'write') printer.update(p.done, p.total);
       if (p.phase === 'verify' && p.done === 0) {
         printer.end();
         process.stderr.write('verifying (read-back)…\n');
