@@ -191,6 +191,58 @@ test.serial('End hangs up and both phones return to idle', async (t) => {
   t.true(log.some((l) => /"state":"ended"/.test(l)), log.join('\n'));
 });
 
+test.serial("two people on two browsers talk through the two phones: each page plays the other page's microphone", async (t) => {
+  t.timeout(LONG);
+  // Two more browser profiles, one per person, each with its own fake microphone (a beep).
+  // The phones' own --audio-in is silence, so sound at one page's speaker can only have come
+  // from the other page's microphone, through both phones and RTP between them.
+  const people = await Promise.all([0, 1].map(() => browser.newContext({ permissions: ['microphone'] })));
+  try {
+    const pages = await Promise.all(people.map(async (c, i) => {
+      const p = await c.newPage();
+      p.on('pageerror', (e) => output.push(`page ${i} error: ${e.message}`));
+      await p.goto(`${url}?phone=${i}`);
+      await p.locator(`#phone-${i}`).waitFor();
+      await p.getByRole('button', { name: 'Turn on audio' }).click();
+      await p.locator('#audio-state').filter({ hasText: 'audio on' }).waitFor({ timeout: 30_000 });
+      return p;
+    }));
+    // NaN until the page has reported, so no comparison passes by accident.
+    const level = async (p: Page, what: 'mic' | 'speaker'): Promise<number> =>
+      Number(await p.locator('#audio-counters').getAttribute(`data-${what}-dbfs`) ?? NaN);
+    // Idle: the microphones pick up the beep, but no speaker plays anything louder than silence.
+    await until(async () => (await level(pages[0]!, 'mic')) > -40 && (await level(pages[1]!, 'mic')) > -40, 30_000);
+    // Peaks cover the page's last 500 ms report: take the loudest of three reports.
+    let idle = -Infinity;
+    for (let k = 0; k < 3; k++) {
+      if (k > 0) await new Promise((r) => setTimeout(r, 500));
+      idle = Math.max(idle, await level(pages[0]!, 'speaker'), await level(pages[1]!, 'speaker'));
+    }
+    t.true(idle < -60, `no sound at either speaker before the call (peak ${idle} dBFS)`);
+
+    // Alice dials bob's number on her page; bob answers on his.
+    for (const digit of '2002') await pages[0]!.locator('#phone-0').getByRole('button', { name: digit, exact: true }).click();
+    await pages[0]!.locator('#phone-0').getByRole('button', { name: 'Send', exact: true }).click();
+    await pages[1]!.locator('#phone-1 .lcd.ringing').waitFor({ timeout: 30_000 });
+    await pages[1]!.locator('#phone-1').getByRole('button', { name: 'Send', exact: true }).click();
+    for (const [i, p] of pages.entries()) await p.locator(`#phone-${i} .screen`).filter({ hasText: /Connected/ }).waitFor({ timeout: 30_000 });
+    let peaks = [-99, -99];
+    await until(async () => {
+      const now = [await level(pages[0]!, 'speaker'), await level(pages[1]!, 'speaker')];
+      peaks = peaks.map((was, i) => Math.max(was, now[i]!));
+      return peaks.every((p) => p > -40);
+    }, 30_000);
+    t.log(`speaker peaks in the call: alice's page ${peaks[0]} dBFS (bob's microphone), bob's page ${peaks[1]} dBFS (alice's microphone)`);
+
+    await pages[1]!.locator('#phone-1').getByRole('button', { name: 'End', exact: true }).click();
+    for (const [i, p] of pages.entries()) {
+      await until(async () => (await p.locator(`#phone-${i} .screen .row`).nth(1).textContent())?.trim() === 'Registered', 45_000);
+    }
+  } finally {
+    await Promise.all(people.map((c) => c.close()));
+  }
+});
+
 test.serial('without microphone permission the page falls back to speaker only (the phone hears its --audio-in)', async (t) => {
   t.timeout(LONG);
   const denied = await browser.newContext({ permissions: [] });

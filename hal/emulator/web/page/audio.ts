@@ -20,6 +20,9 @@ export class BrowserAudio {
   private ring: { gain: GainNode; oscillators: OscillatorNode[]; timer: number } | null = null;
   framesSent = 0;
   framesPlayed = 0;
+  /** Loudest sample (0..1) sent and played since the last levels(). */
+  private micPeak = 0;
+  private speakerPeak = 0;
 
   constructor(private readonly sendFrame: (pcm: Int16Array) => void) {}
 
@@ -69,7 +72,14 @@ export class BrowserAudio {
     if (n === 0) return;
     const buffer = ctx.createBuffer(1, n, AUDIO_RATE);
     const data = buffer.getChannelData(0);
-    for (let i = 0; i < n; i++) data[i] = pcm.getInt16(i * 2, true) / 32768;
+    let peak = this.speakerPeak;
+    for (let i = 0; i < n; i++) {
+      const v = pcm.getInt16(i * 2, true) / 32768;
+      data[i] = v;
+      if (v > peak) peak = v;
+      else if (-v > peak) peak = -v;
+    }
+    this.speakerPeak = peak;
     const node = ctx.createBufferSource();
     node.buffer = buffer;
     node.connect(ctx.destination);
@@ -78,6 +88,15 @@ export class BrowserAudio {
     node.start(this.nextPlay);
     this.nextPlay += buffer.duration;
     this.framesPlayed++;
+  }
+
+  /** Peak levels in dBFS (-99 for digital silence) since the last call, which starts them over. */
+  levels(): { mic: number; speaker: number } {
+    const dbfs = (peak: number): number => (peak > 0 ? Math.max(-99, Math.round(20 * Math.log10(peak))) : -99);
+    const result = { mic: dbfs(this.micPeak), speaker: dbfs(this.speakerPeak) };
+    this.micPeak = 0;
+    this.speakerPeak = 0;
+    return result;
   }
 
   ringing(on: boolean): void {
@@ -127,7 +146,11 @@ export class BrowserAudio {
     this.prev = block[block.length - 1] ?? 0;
     while (this.pending.length >= FRAME) {
       const frame = new Int16Array(FRAME);
-      for (let i = 0; i < FRAME; i++) frame[i] = Math.max(-32768, Math.min(32767, Math.round(this.pending[i]! * 32767)));
+      for (let i = 0; i < FRAME; i++) {
+        const v = this.pending[i]!;
+        frame[i] = Math.max(-32768, Math.min(32767, Math.round(v * 32767)));
+        if (Math.abs(v) > this.micPeak) this.micPeak = Math.min(1, Math.abs(v));
+      }
       this.pending.splice(0, FRAME);
       this.framesSent++;
       this.sendFrame(frame);

@@ -176,13 +176,17 @@ document.addEventListener('keyup', (e) => {
   shown.get(active)!.view.keyboard(key, false);
 });
 
-// Frame counters for the curious (and the browser tests): is audio really flowing?
+// Frame counters and peak levels for the curious (and the browser tests): is audio really
+// flowing, and is it sound or silence?
 const counters = document.getElementById('audio-counters')!;
 setInterval(() => {
   if (!audio.on) return;
+  const level = audio.levels();
   counters.dataset.sent = String(audio.framesSent);
   counters.dataset.played = String(audio.framesPlayed);
-  counters.textContent = `mic frames sent ${audio.framesSent}, speaker frames played ${audio.framesPlayed}`;
+  counters.dataset.micDbfs = String(level.mic);
+  counters.dataset.speakerDbfs = String(level.speaker);
+  counters.textContent = `mic frames sent ${audio.framesSent} (peak ${level.mic} dBFS), speaker frames played ${audio.framesPlayed} (peak ${level.speaker} dBFS)`;
 }, 500);
 
 connect();
