@@ -24,18 +24,26 @@ export interface AcceptedImage {
  */
 export function checkUpdateImage(bytes: Uint8Array, board: Pick<BoardConfig, 'id' | 'update'>): AcceptedImage {
   const read = readImage(bytes, board.id);
-  const base64 = board.update?.publicKey;
-  if (base64 !== undefined) {
-    const key = decodePublicKey(base64);
-    // The board config validator already refuses such keys; a hand-made config must not open the door.
-    if (typeof key === 'string') throw new ImageError(`this board's update.publicKey is unusable (${key}), so every image is refused`);
-    verifyImageSignature(read, key);
-  }
+  const key = boardPublicKey(board);
+  if (key !== null) verifyImageSignature(read, key);
   return {
     manifest: read.manifest,
     payload: read.payload,
     signed: read.signature !== null,
     keyId: read.signature?.keyId ?? null,
-    verified: base64 !== undefined,
+    verified: key !== null,
   };
+}
+
+/**
+ * The board's update.publicKey as raw bytes, or null when it has none. An unusable key is an
+ * ImageError: the board config validator refuses such keys already, and a hand-made config
+ * must not open the door.
+ */
+export function boardPublicKey(board: Pick<BoardConfig, 'update'>): Uint8Array | null {
+  const base64 = board.update?.publicKey;
+  if (base64 === undefined) return null;
+  const key = decodePublicKey(base64);
+  if (typeof key === 'string') throw new ImageError(`this board's update.publicKey is unusable (${key}), so every image is refused`);
+  return key;
 }

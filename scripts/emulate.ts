@@ -14,6 +14,7 @@ import { ImageError, readImage } from '../build/image.ts';
 import { FIRMWARE_GLOBAL, buildFirmware } from '../build/build-firmware.ts';
 import { Emulator } from '../hal/emulator/emulator.ts';
 import { FlashBoard } from '../hal/flash/flash-board.ts';
+import { boardPublicKey } from '../build/update-check.ts';
 import { flashLayout } from '../hal/flash/layout.ts';
 import { startFlashUpdates } from '../hal/emulator/flash-update.ts';
 import type { UpdateServer } from '../hal/emulator/update-server.ts';
@@ -35,8 +36,9 @@ Options:
   --board <name|file>     board config from board-configs/ (default desk6)
   --image <file>          boot this firmware image (quip build); default: build from source
   --flash <file>          boot from an emulated flash (quip flash writes one): the boot loader
-                          picks slot A or B, counts boots of a newly flashed slot until the
-                          firmware confirms it, and rolls back after the board's
+                          picks slot A or B (verified: SHA-256, and the signature when the
+                          board has update.publicKey), counts boots of a newly flashed slot
+                          until the firmware confirms it, and rolls back after the board's
                           flash.maxTrialBoots; settings live in the flash's storage partition
                           (not --data-dir). Not with --image.
   --update-port <n>       with --flash: the update endpoint, POST /firmware over HTTP on
@@ -216,7 +218,7 @@ export const emulateCommand: Command = {
     try {
       if (values.flash !== undefined) {
         if (config.flash === undefined) throw new Error(`board ${board.id} has no "flash" section in its config`);
-        firmware = new FlashBoard(values.flash, flashLayout(config.flash), board.id);
+        firmware = new FlashBoard(values.flash, flashLayout(config.flash), board.id, boardPublicKey(config));
       } else {
         const code = values.image !== undefined ? imageCode(values.image, board.id) : await sourceCode(config);
         firmware = { code, globalName: FIRMWARE_GLOBAL };

@@ -48,16 +48,16 @@ const other = (slot: Slot): Slot => (slot === 0 ? 1 : 0);
  * rollback) to the boot record before returning, so a crash while the firmware runs counts.
  * Throws NoBootableFirmware when nothing can boot.
  */
-export function selectBoot(device: FlashDevice, layout: FlashLayout, board: string): BootChoice {
+export function selectBoot(device: FlashDevice, layout: FlashLayout, board: string, publicKey: Uint8Array | null = null): BootChoice {
   const { record: current, copy } = readBootRecord(device, layout);
-  if (copy === -1) return recover(device, layout, board);
+  if (copy === -1) return recover(device, layout, board, publicKey);
   const rec: BootRecord = { ...current, states: [...current.states] };
   const why: [string, string] = ['', ''];
   let firstReason: RollbackReason = 'unbootable';
   const order: Slot[] = [rec.active, other(rec.active)];
   for (const [i, slot] of order.entries()) {
     const state = rec.states[slot];
-    const verdict = judge(device, layout, board, rec, slot, i === 0);
+    const verdict = judge(device, layout, board, publicKey, rec, slot, i === 0);
     if ('reason' in verdict) {
       why[slot] = verdict.why;
       if (state !== 'empty') rec.states[slot] = 'bad';
@@ -94,6 +94,7 @@ function judge(
   device: FlashDevice,
   layout: FlashLayout,
   board: string,
+  publicKey: Uint8Array | null,
   rec: BootRecord,
   slot: Slot,
   active: boolean,
@@ -103,13 +104,13 @@ function judge(
   if (state === 'trial' && active && rec.attempts >= layout.maxTrialBoots) {
     return { reason: 'unconfirmed', why: `was not confirmed after ${rec.attempts} boot attempts` };
   }
-  const verified = verifySlot(device, layout, slot, board);
+  const verified = verifySlot(device, layout, slot, board, publicKey);
   return typeof verified === 'string' ? { reason: 'verification', why: `failed verification: ${verified}` } : verified;
 }
 
 /** No valid boot record (blank or wrecked): boot the first slot that verifies, and say so. */
-function recover(device: FlashDevice, layout: FlashLayout, board: string): BootChoice {
-  const checks = ([0, 1] as const).map((slot) => verifySlot(device, layout, slot, board));
+function recover(device: FlashDevice, layout: FlashLayout, board: string, publicKey: Uint8Array | null): BootChoice {
+  const checks = ([0, 1] as const).map((slot) => verifySlot(device, layout, slot, board, publicKey));
   const slot = typeof checks[0] !== 'string' ? 0 : typeof checks[1] !== 'string' ? 1 : null;
   if (slot === null) {
     const blank = checks.every((c) => c === 'no slot header (empty or being written)');

@@ -17,11 +17,15 @@ export class FlashBoard implements FirmwareSource {
   private readonly device: FileFlash;
   private booted: { slot: Slot; version: string } | null = null;
 
-  /** Opens an existing flash file; FlashError (saying how to make one) when it is missing or wrong. */
+  /**
+   * Opens an existing flash file; FlashError (saying how to make one) when it is missing or
+   * wrong. With the board's `publicKey` the boot loader boots only images signed by it.
+   */
   constructor(
     readonly file: string,
     readonly layout: FlashLayout,
     readonly board: string,
+    private readonly publicKey: Uint8Array | null = null,
   ) {
     if (!existsSync(file)) {
       throw new FlashError(`no flash file ${file}; create one with: npx quip flash --board ${board} --image <image.qfw> --to ${file}`);
@@ -31,7 +35,7 @@ export class FlashBoard implements FirmwareSource {
   }
 
   boot(): BootedFirmware {
-    const choice = selectBoot(this.device, this.layout, this.board);
+    const choice = selectBoot(this.device, this.layout, this.board, this.publicKey);
     const version = choice.manifest.version;
     this.booted = { slot: choice.slot, version };
     const notices: ControlEvent[] = [];
@@ -77,7 +81,7 @@ export class FlashBoard implements FirmwareSource {
 
   /** Installs an image into the slot not running (see installImage); the next boot tries it. */
   install(image: Uint8Array, onProgress: (p: InstallProgress) => void = () => {}): InstallResult {
-    return installImage(this.device, this.layout, image, this.board, onProgress);
+    return installImage(this.device, this.layout, image, this.board, onProgress, this.publicKey);
   }
 
   close(): void {

@@ -2,6 +2,7 @@
 // slot (layout.ts, "Install"). Every step before the last leaves the old boot record in force,
 // so a power cut anywhere still boots the old firmware; the last step is one record write.
 import { readImage } from '../../build/image.ts';
+import { verifyImageSignature } from '../../build/signing.ts';
 import type { ImageManifest } from '../../build/image.ts';
 import { readBootRecord, writeBootRecord } from './boot-record.ts';
 import type { BootRecord, Slot } from './boot-record.ts';
@@ -42,7 +43,8 @@ export function targetSlot(record: BootRecord): Slot {
 
 /**
  * Installs `image` (a QUIPFW01 file) for `board`. Throws ImageError for an image this board must
- * not run (nothing written) and FlashError when it does not fit or the read-back differs.
+ * not run (nothing written) — with `publicKey`, an image not signed by it — and FlashError when
+ * it does not fit or the read-back differs.
  */
 export function installImage(
   device: FlashDevice,
@@ -50,8 +52,11 @@ export function installImage(
   image: Uint8Array,
   board: string,
   onProgress: (p: InstallProgress) => void = () => {},
+  publicKey: Uint8Array | null = null,
 ): InstallResult {
-  const { manifest } = readImage(image, board);
+  const read = readImage(image, board);
+  if (publicKey !== null) verifyImageSignature(read, publicKey);
+  const { manifest } = read;
   const room = layout.slots[0].size - SLOT_HEADER_BYTES;
   if (image.length > room) throw new FlashError(`image is ${image.length} bytes, a slot holds ${room} (flash.slotKB in the board config)`);
   let { record } = readBootRecord(device, layout);
@@ -77,7 +82,7 @@ export function installImage(
   device.write(region.offset, encodeSlotHeader(slotHeaderFor(image, manifest)));
   device.sync();
   onProgress({ slot, phase: 'verify', done: 0, total: 1 });
-  const check = verifySlot(device, layout, slot, board);
+  const check = verifySlot(device, layout, slot, board, publicKey);
   if (typeof check === 'string') throw new FlashError(`read-back of slot ${SLOT_NAMES[slot]} failed: ${check}; the board still boots its previous firmware`);
   onProgress({ slot, phase: 'verify', done: 1, total: 1 });
   const states: BootRecord['states'] = [...record.states];

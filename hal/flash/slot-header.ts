@@ -2,6 +2,7 @@
 // SHA-256 must be; the image (QUIPFW01, build/image.ts) then passes its own checks (layout.ts).
 import { createHash } from 'node:crypto';
 import { ImageError, readImage } from '../../build/image.ts';
+import { verifyImageSignature } from '../../build/signing.ts';
 import type { ImageManifest } from '../../build/image.ts';
 import { crc32 } from './crc32.ts';
 import type { FlashDevice } from './device.ts';
@@ -89,7 +90,12 @@ export function peekSlotHeader(device: FlashDevice, layout: FlashLayout, slot: S
 }
 
 /** Verifies a slot as the boot loader does: the image, or a sentence saying what is wrong. */
-export function verifySlot(device: FlashDevice, layout: FlashLayout, slot: Slot, board: string): VerifiedSlot | string {
+/**
+ * Verifies the image in `slot` for `board`: header, SHA-256, image layout and manifest, and,
+ * when the board has a public key (verified boot), the image's Ed25519 signature. The verified
+ * image, or why it must not boot.
+ */
+export function verifySlot(device: FlashDevice, layout: FlashLayout, slot: Slot, board: string, publicKey: Uint8Array | null = null): VerifiedSlot | string {
   const region = layout.slots[slot];
   const header = decodeSlotHeader(device.read(region.offset, SLOT_HEADER_BYTES));
   if (typeof header === 'string') return header;
@@ -101,8 +107,10 @@ export function verifySlot(device: FlashDevice, layout: FlashLayout, slot: Slot,
   const actual = createHash('sha256').update(image).digest('hex');
   if (actual !== header.sha256) return `image SHA-256 is ${actual.slice(0, 16)}…, the slot header says ${header.sha256.slice(0, 16)}…`;
   try {
-    const { manifest, payload } = readImage(image, board);
+    const read = readImage(image, board);
+    const { manifest, payload } = read;
     if (manifest.version !== header.version) return `slot header says version ${header.version}, the image ${manifest.version}`;
+    if (publicKey !== null) verifyImageSignature(read, publicKey);
     return { header, image, manifest, payload };
   } catch (e) {
     if (e instanceof ImageError) return e.message;

@@ -6,6 +6,7 @@ import { NoBootableFirmware, confirmBoot, selectBoot } from '../../hal/flash/boo
 import { MemoryFlash } from '../../hal/flash/device.ts';
 import { installImage, targetSlot } from '../../hal/flash/install.ts';
 import { SLOT_HEADER_BYTES } from '../../hal/flash/slot-header.ts';
+import { generateKeyPair, loadPrivateKey, publicKeyOf, signImage } from '../../build/signing.ts';
 import { BOARD, LAYOUT, bootVersion, flashWithGood, image } from './fixtures.ts';
 
 test('a good slot boots as it is, without writing the boot record', (t) => {
@@ -80,6 +81,51 @@ test('a slot header for another board fails verification', (t) => {
   installImage(flash, LAYOUT, image('1.0.0', 20000, 'small2'), 'small2');
   const e = t.throws(() => selectBoot(flash, LAYOUT, BOARD), { instanceOf: NoBootableFirmware });
   t.regex(e!.message, /slot A failed verification: slot holds firmware for small2, this board is desk6/);
+});
+
+/** A fresh signing key: the private key and the raw public key a board config would hold. */
+function signingKey(): { sign(image: Uint8Array): Uint8Array; publicKey: Uint8Array } {
+  const key = loadPrivateKey(generateKeyPair().privateKeyPem);
+  return { sign: (image) => signImage(image, key), publicKey: publicKeyOf(key) };
+}
+
+test('verified boot: with the board key only signed images boot; an unsigned or foreign one written behind the installer falls back', (t) => {
+  const ours = signingKey();
+  const theirs = signingKey();
+  const flash = new MemoryFlash(LAYOUT.size);
+  installImage(flash, LAYOUT, ours.sign(image('1.0.0')), BOARD, () => {}, ours.publicKey);
+  confirmBoot(flash, LAYOUT, selectBoot(flash, LAYOUT, BOARD, ours.publicKey).slot);
+  // Something writes slot B without the key check (a tampered flash, an old tool): the loader
+  // itself refuses to run it, and the board stays on the signed firmware.
+  for (const [bad, why] of [
+    [image('2.0.0'), /^slot B failed verification: unsigned image refused: this board only accepts images signed by key [0-9a-f]{16}$/],
+    [theirs.sign(image('2.0.0')), /^slot B failed verification: image signed by key [0-9a-f]{16}, but this board only accepts/],
+  ] as const) {
+    installImage(flash, LAYOUT, bad, BOARD); // no key: the installer does not check
+    t.is(selectBoot(flash, LAYOUT, BOARD).manifest.version, '2.0.0', 'a board without a key would boot it');
+    const choice = selectBoot(flash, LAYOUT, BOARD, ours.publicKey);
+    t.is(choice.manifest.version, '1.0.0');
+    t.is(choice.rollback?.reason, 'verification');
+    t.regex(choice.rollback!.detail, why);
+  }
+  // A correctly signed update boots.
+  installImage(flash, LAYOUT, ours.sign(image('3.0.0')), BOARD, () => {}, ours.publicKey);
+  t.is(selectBoot(flash, LAYOUT, BOARD, ours.publicKey).manifest.version, '3.0.0');
+  // A boot record lost with only unsigned firmware left: nothing boots, and it says why.
+  const unsigned = new MemoryFlash(LAYOUT.size);
+  installImage(unsigned, LAYOUT, image('1.0.0'), BOARD);
+  unsigned.bytes.fill(0xff, 0, 2 * LAYOUT.eraseSize);
+  const e = t.throws(() => selectBoot(unsigned, LAYOUT, BOARD, ours.publicKey), { instanceOf: NoBootableFirmware });
+  t.regex(e!.message, /slot A has no valid image \(unsigned image refused/);
+});
+
+test('with the board key the installer refuses an unsigned image before writing anything', (t) => {
+  const ours = signingKey();
+  const flash = flashWithGood('1.0.0');
+  const before = flash.bytes.slice();
+  t.throws(() => installImage(flash, LAYOUT, image('2.0.0'), BOARD, () => {}, ours.publicKey), { message: /^unsigned image refused/ });
+  t.throws(() => installImage(flash, LAYOUT, signingKey().sign(image('2.0.0')), BOARD, () => {}, ours.publicKey), { message: /but this board only accepts/ });
+  t.deepEqual(flash.bytes, before);
 });
 
 test('nothing valid: a clear error, never a crash', (t) => {

@@ -2,7 +2,7 @@
 // its update endpoint (HTTP and TFTP), `quip flash --to <url>` or the upload client, signed
 // images against the board's update.publicKey. A refused image leaves the phone running what
 // it ran; an accepted one lands in the other slot and the phone reboots into it, keeping its
-// settings.
+// settings. The boot loader checks the signature too (verified boot).
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,9 @@ import { join } from 'node:path';
 import { buildFirmware } from '../../build/build-firmware.ts';
 import { loadPrivateKey, signImage } from '../../build/signing.ts';
 import { loadBoardConfig } from '../../hal/board-config.ts';
+import { FileFlash } from '../../hal/flash/device.ts';
+import { installImage } from '../../hal/flash/install.ts';
+import { flashLayout } from '../../hal/flash/layout.ts';
 import { startLabServer } from '../../server/lab-server.ts';
 import { defaultUsers } from '../../server/users.ts';
 import { UploadError, uploadFirmware } from '../../scripts/flash-net.ts';
@@ -105,4 +108,29 @@ test('a phone takes a signed update over HTTP and TFTP, refuses unsigned, garbag
   // Settings live in the storage partition, which no install touches.
   t.true((third.boot_count as number) > (second.boot_count as number) && (second.boot_count as number) > (first.boot_count as number),
     `boot counts ${String(first.boot_count)}, ${String(second.boot_count)}, ${String(third.boot_count)}`);
+});
+
+test('verified boot: an unsigned image written into the flash behind the installer does not run; the board stays on its signed firmware', async (t) => {
+  t.timeout(120_000);
+  const [v1, unsigned] = await Promise.all([image('1.0.0', true), image('6.6.6', false)]);
+  const flashFile = join(work, 'tampered.flash');
+  t.is(quip('flash', '--board', boardFile, '--image', v1, '--to', flashFile).status, 0);
+  // What an attacker with the flash (or an old tool) could do: write slot B directly.
+  const layout = flashLayout(config.flash!);
+  const device = new FileFlash(flashFile, layout.size);
+  try {
+    installImage(device, layout, new Uint8Array(readFileSync(unsigned)), config.id);
+  } finally {
+    device.close();
+  }
+  const phone = new EmulatorProcess(['--board', boardFile, '--flash', flashFile]);
+  try {
+    const boot = await bootOf(phone, 0);
+    t.like(boot, { version: '1.0.0', slot: 'A' });
+    const rollback = phone.events.find((e) => e.event === 'rollback');
+    t.like(rollback, { from: 'B', to: 'A', from_version: '6.6.6', reason: 'verification' });
+    t.regex(String(rollback!['detail']), /^slot B failed verification: unsigned image refused: this board only accepts images signed by key [0-9a-f]{16}$/);
+  } finally {
+    await phone.quit();
+  }
 });
