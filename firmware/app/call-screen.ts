@@ -18,15 +18,17 @@ export function callScreen(screen: Screen, call: Call, nowMs: number, stats: Med
   if (call.direction === 'in' && call.state === 'ringing') {
     return { lines: ['Incoming call', call.remote], inverse: [0], softkeys: ['Answer', 'Reject', '', ''] };
   }
-  let title = TITLES[call.state] ?? call.state;
+  const transferring = call.transfer?.state === 'requested';
+  let title = transferring ? 'Transferring...' : TITLES[call.state] ?? call.state;
   if ((call.state === 'connected' || call.state === 'held') && call.connectedAt > 0) {
     title = screen.spread(title, duration(nowMs - call.connectedAt));
   }
   const up = call.state === 'connected' || call.state === 'held';
   const info = stats !== null && screen.contentRows >= 4 ? `RTP rx ${stats.received} lost ${stats.lost} jit ${Math.round(stats.jitterMs)}ms` : '';
+  const note = call.transfer?.state === 'failed' ? `Transfer failed ${call.transfer.status}` : call.muted ? 'Muted' : '';
   return {
-    lines: [title, call.remote, call.muted ? 'Muted' : '', info],
-    softkeys: up ? ['', call.localHold ? 'Resume' : 'Hold', call.muted ? 'Unmute' : 'Mute', 'End'] : ['', '', '', 'Cancel'],
+    lines: [title, call.remote, note, info],
+    softkeys: up ? ['Xfer', call.localHold ? 'Resume' : 'Hold', call.muted ? 'Unmute' : 'Mute', 'End'] : ['', '', '', 'Cancel'],
   };
 }
 

@@ -29,7 +29,7 @@ import { HttpClient } from '../net/http-client.ts';
 import { applyProvisioning, provision, provisioningUrlFor } from './provisioning.ts';
 import type { ProvisioningResult } from './provisioning.ts';
 
-type Mode = 'booting' | 'idle' | 'dialing' | 'info' | 'notice' | 'call' | 'history';
+type Mode = 'booting' | 'idle' | 'dialing' | 'info' | 'notice' | 'call' | 'history' | 'transfer';
 
 /** How long a key tone sounds when a digit is pressed while dialling. */
 const KEY_TONE_MS = 120;
@@ -62,6 +62,8 @@ export class Phone {
   private tonePlan: TonePlan;
   readonly history: CallHistory;
   private historyIndex = 0;
+  /** Transfer entry put the call on hold itself (and takes it off hold when abandoned). */
+  private transferHeld = false;
   private http: HttpClient | null = null;
   /** 'pending' holds registration back until the provisioning server answered (or did not). */
   private provisioning: 'off' | 'pending' | 'done' = 'off';
@@ -125,6 +127,7 @@ export class Phone {
         incoming: (c) => this.onIncoming(c),
         messageWaiting: (s) => this.onMessageWaiting(s),
         dtmf: (c, digit) => hal.system.emit({ event: 'dtmf', call_id: c.callId, digit, via: 'info' }),
+        transferred: (from, to) => this.onTransferred(from, to),
       },
     );
     ctxRef.ua = this.ua;
@@ -266,15 +269,40 @@ export class Phone {
     this.callTone(call);
     this.updateMedia(call);
     if (call.state === 'ended') {
-      this.hal.display.led('line1', 'off');
       this.timers.cancel(this.callTimer);
       this.call = null;
+      // A failed transfer hands the call we were transferred from back (if its peer kept it).
+      const back = call.referrer !== null ? this.ua?.activeCall ?? null : null;
+      if (back !== null) return this.resumeCall(back, `Transfer failed: ${call.reason}`);
+      this.hal.display.led('line1', 'off');
       this.notice(`Call ended: ${call.reason}`, () => (this.offHook ? this.startDialing('') : this.enterIdle()));
       return;
     }
     this.hal.display.led('line1', call.state === 'connected' || call.state === 'held' ? 'on' : 'blink');
+    if (this.mode === 'transfer') return this.drawTransfer(); // the hold re-INVITE finished under it
     this.mode = 'call';
     this.drawCall();
+  }
+
+  /** Our peer transferred us: the call we placed for it takes over the screen and the media. */
+  private onTransferred(from: Call, to: Call): void {
+    if (to.state === 'ended' || this.call !== from) return;
+    this.stopStream();
+    this.call = to;
+    this.mode = 'call';
+    this.drawCall();
+  }
+
+  /** Back to a call still up, after a notice. */
+  private resumeCall(call: Call, text: string): void {
+    this.call = call;
+    this.updateMedia(call);
+    this.hal.display.icon('hold', call.state === 'held');
+    this.hal.display.led('line1', 'on');
+    this.notice(text, () => {
+      this.mode = 'call';
+      this.drawCall();
+    });
   }
 
   /** Starts, updates or stops the call's RTP stream as its SDP negotiation says. */
@@ -283,12 +311,7 @@ export class Phone {
     const live = (call.state === 'connected' || call.state === 'held' || call.state === 'early') && params !== null;
     if (this.stream !== null && this.streamCall === call) {
       if (live) this.stream.update(params!);
-      else {
-        this.stream.stop();
-        this.stream = null;
-        this.streamCall = null;
-        this.audio.setSink(null);
-      }
+      else this.stopStream();
       return;
     }
     if (this.stream !== null || !live || call.rtpPair === null) return; // another call owns the media
@@ -303,6 +326,14 @@ export class Phone {
     this.stream.muted = call.muted;
     this.streamCall = call;
     this.audio.setSink(this.stream);
+  }
+
+  private stopStream(): void {
+    if (this.stream === null) return;
+    this.stream.stop();
+    this.stream = null;
+    this.streamCall = null;
+    this.audio.setSink(null);
   }
 
   private onStats(call: Call, s: MediaStats): void {
@@ -459,6 +490,8 @@ export class Phone {
         return;
       case 'history':
         return this.historyKey(key);
+      case 'transfer':
+        return this.transferKey(key);
       case 'notice':
         if (key === 'end' || key === 'cancel') this.enterIdle();
         return;
@@ -576,6 +609,7 @@ export class Phone {
       return;
     }
     if (key === 'end' || key === 'soft4') return call.hangup();
+    if ((key === 'transfer' || key === 'soft1') && (call.state === 'connected' || call.state === 'held')) return this.startTransfer(call);
     if (key === 'hold' || key === 'soft2') {
       call.hold(!call.localHold);
       return;
@@ -586,6 +620,51 @@ export class Phone {
       return;
     }
     if (isDialKey(key) && (call.state === 'connected' || call.state === 'held')) this.sendDtmf(key, true);
+  }
+
+  // ---- blind transfer -----------------------------------------------------------------
+
+  /** Transfer: the call goes on hold while the number is entered (as on desk phones). */
+  private startTransfer(call: Call): void {
+    if (call.transfer?.state === 'requested') return;
+    this.transferHeld = !call.localHold && call.hold(true);
+    this.mode = 'transfer';
+    this.digits = '';
+    this.drawTransfer();
+  }
+
+  /** Digits build the number; Transfer/send/OK transfers; End/Cancel goes back to the call. */
+  private transferKey(key: Key): void {
+    const call = this.call;
+    if (call === null) return this.enterIdle();
+    if (isDialKey(key)) {
+      if (this.digits.length < MAX_DIAL) this.digits += key;
+      return this.drawTransfer();
+    }
+    if (key === 'soft2' || key === 'left') {
+      this.digits = this.digits.slice(0, -1);
+      return this.drawTransfer();
+    }
+    if (key === 'end' || key === 'cancel' || key === 'soft4') return this.abandonTransfer(call);
+    if ((key === 'transfer' || key === 'send' || key === 'soft1' || key === 'ok') && this.digits !== '') {
+      this.transferHeld = false;
+      this.mode = 'call';
+      if (this.ua?.transfer(call, this.digits) !== true) return this.resumeCall(call, 'Cannot transfer to that number');
+      this.drawCall();
+    }
+  }
+
+  private abandonTransfer(call: Call): void {
+    if (this.transferHeld) call.hold(false);
+    this.transferHeld = false;
+    this.mode = 'call';
+    this.drawCall();
+  }
+
+  private drawTransfer(): void {
+    const s = this.screen;
+    const tail = this.digits.length > s.cols ? this.digits.slice(this.digits.length - s.cols) : this.digits;
+    this.show({ lines: ['Transfer to:', tail, this.call?.remote ?? ''], softkeys: ['Xfer', 'Delete', '', 'Cancel'] });
   }
 
   /** A digit pressed in a call: RFC 4733 telephone-event when negotiated, else SIP INFO. */

@@ -1,7 +1,7 @@
 // One call (RFC 3261 §13–§15 with RFC 3262 and RFC 3264): outgoing — INVITE with an SDP
 // offer, progress, early media, PRACK, redirects, challenges, CANCEL; incoming — ringing,
 // reliable 180, answer, reject, CANCEL; in the call — BYE, hold/resume by re-INVITE,
-// re-INVITE/UPDATE/INFO/OPTIONS answered.
+// re-INVITE/UPDATE/INFO/OPTIONS answered, blind transfer both ways (REFER, transfer.ts).
 
 import { SipMessage, createResponse, isSipUri, parseUri } from '../sip/index.ts';
 import type { ClientTransaction, Peer, ServerTransaction, SipUri } from '../sip/index.ts';
@@ -13,6 +13,7 @@ import { prepareRetry } from './request-retry.ts';
 import type { UaContext } from './context.ts';
 import type { PortPair } from '../media/rtp-ports.ts';
 import { DTMF_RELAY_CONTENT_TYPE, dtmfRelayBody, parseDtmfRelay } from '../media/dtmf.ts';
+import { readReferTo, referNotify, referRequest } from './transfer.ts';
 
 export type CallState = 'dialing' | 'trying' | 'ringing' | 'early' | 'connected' | 'held' | 'ended';
 
@@ -29,6 +30,16 @@ export interface CallHost {
   changed(call: Call): void;
   /** A DTMF digit the peer sent by SIP INFO (RFC 4733 digits come with the media). */
   dtmf?(call: Call, digit: string): void;
+  /** The peer transfers us (REFER): call `target` for `call`; the new call, or null if we cannot. */
+  referred?(call: Call, target: SipUri, targetText: string, referredBy: string | undefined): Call | null;
+}
+
+/** Our blind transfer of this call: asked for, or refused by the peer (the call stays). */
+export interface TransferAttempt {
+  target: string;
+  state: 'requested' | 'failed';
+  /** The REFER's final status once refused. */
+  status: number;
 }
 
 const MAX_REDIRECTS = 5;
@@ -69,6 +80,15 @@ export class Call {
   // in-dialog re-INVITE we sent
   private reinviteTx: ClientTransaction | null = null;
   private endTimer: number | null = null;
+  // blind transfer
+  /** Ours, as transferor. */
+  transfer: TransferAttempt | null = null;
+  /** The peer transferred us: this call steps aside for the one it asked for. */
+  transferredAway = false;
+  /** The call we were transferred from, on the call placed for a REFER. */
+  referrer: Call | null = null;
+  /** As transferee: the REFER we accepted and the call it made, until the final NOTIFY. */
+  private referral: { cseq: number; next: Call; lastStatus: number } | null = null;
 
   private constructor(
     private readonly host: CallHost,
@@ -85,10 +105,14 @@ export class Call {
 
   // ---- outgoing -------------------------------------------------------------------------
 
-  static dial(host: CallHost, target: SipUri, targetText: string, from: string, media: MediaSession): Call {
+  static dial(
+    host: CallHost, target: SipUri, targetText: string, from: string, media: MediaSession,
+    referral: { from: Call; by: string | undefined } | null = null,
+  ): Call {
     const ctx = host.ctx;
     const callId = `${ctx.stack.random(12)}@${ctx.stack.localAddress()}`;
     const call = new Call(host, 'out', callId, media, stripScheme(targetText));
+    call.referrer = referral?.from ?? null;
     const inv = SipMessage.request('INVITE', targetText);
     inv.add('Max-Forwards', '70');
     inv.add('From', `${from};tag=${ctx.stack.random(6)}`);
@@ -99,6 +123,7 @@ export class Call {
     inv.add('Allow', host.allow);
     inv.add('Supported', host.supported);
     inv.add('User-Agent', ctx.userAgent);
+    if (referral?.by !== undefined) inv.add('Referred-By', referral.by); // RFC 3892
     inv.add('Content-Type', 'application/sdp');
     inv.body = media.offer();
     call.invite = inv;
@@ -376,13 +401,100 @@ export class Call {
     this.bye();
   }
 
-  private bye(): void {
+  private bye(reason = 'Call ended'): void {
     if (this.dialog !== null) {
       const req = this.dialog.request('BYE');
       req.add('User-Agent', this.host.ctx.userAgent);
       this.inDialog(req, null, () => {});
     }
-    this.end(this.status || 200, 'Call ended');
+    this.end(this.status || 200, reason);
+  }
+
+  // ---- blind transfer -------------------------------------------------------------------
+
+  /**
+   * Transfers the peer to `target` (a SIP URI): REFER; once the peer accepts, the call is
+   * theirs to make and ours ends ("Transferred"). Refused, the call stays as it was.
+   */
+  referTo(target: string, referredBy: string): boolean {
+    if ((this.state !== 'connected' && this.state !== 'held') || this.dialog === null || this.transfer?.state === 'requested') return false;
+    const req = referRequest(this.dialog, target, referredBy, this.host.contact(), this.host.ctx.userAgent);
+    const attempt: TransferAttempt = { target, state: 'requested', status: 0 };
+    this.transfer = attempt;
+    this.emitTransfer('transferor', 'requested', target, 0);
+    this.host.changed(this);
+    this.inDialog(req, null, (res) => {
+      if (this.transfer !== attempt || this.state === 'ended') return;
+      if (res.status >= 200 && res.status < 300) {
+        this.emitTransfer('transferor', 'accepted', target, res.status);
+        this.bye('Transferred');
+        return;
+      }
+      attempt.state = 'failed';
+      attempt.status = res.status;
+      this.emitTransfer('transferor', 'failed', target, res.status);
+      this.host.changed(this);
+    });
+    return true;
+  }
+
+  /** The peer's REFER: accept it (202), call the target, and report that call in NOTIFYs. */
+  private referred(req: SipMessage, tx: ServerTransaction): void {
+    if (this.state !== 'connected' && this.state !== 'held') {
+      tx.respond(createResponse(req, 403, 'Not In A Call'));
+      return;
+    }
+    if (this.referral !== null && this.referral.lastStatus < 200) {
+      tx.respond(createResponse(req, 491)); // one transfer at a time
+      return;
+    }
+    const target = readReferTo(req);
+    if ('status' in target) {
+      tx.respond(createResponse(req, target.status, target.reason));
+      return;
+    }
+    this.transferredAway = true; // steps aside before the new call exists, so it can be the active one
+    const next = this.host.referred?.(this, target.uri, target.text, req.get('Referred-By')) ?? null;
+    if (next === null) {
+      this.transferredAway = false;
+      tx.respond(createResponse(req, 603, 'Cannot Transfer'));
+      return;
+    }
+    tx.respond(createResponse(req, 202));
+    this.referral = { cseq: req.cseq()!.seq, next, lastStatus: 0 };
+    this.emitTransfer('transferee', 'accepted', target.text, 202);
+    this.notifyReferral(100, 'Trying', false);
+    if (next.state !== 'dialing') this.transferProgress(next); // it may have ended already
+  }
+
+  /** The transfer call changed: tell the transferor (ringing, then the final outcome). */
+  transferProgress(next: Call): void {
+    const r = this.referral;
+    if (r === null || r.next !== next || r.lastStatus >= 200) return;
+    if (next.state === 'connected') {
+      this.notifyReferral(200, 'OK', true);
+      this.emitTransfer('transferee', 'done', next.remote, 200);
+    } else if (next.state === 'ended') {
+      const status = next.status >= 300 ? next.status : 487;
+      this.notifyReferral(status, next.reason || 'Call Failed', true);
+      this.emitTransfer('transferee', 'failed', next.remote, status);
+      // The transferor may keep the call after a failed transfer: it is ours again.
+      this.transferredAway = false;
+    } else if ((next.state === 'ringing' || next.state === 'early') && r.lastStatus < 180) {
+      this.notifyReferral(180, 'Ringing', false);
+    }
+  }
+
+  private notifyReferral(status: number, reason: string, final: boolean): void {
+    const r = this.referral;
+    if (r === null || this.dialog === null) return;
+    r.lastStatus = status;
+    const req = referNotify(this.dialog, r.cseq, status, reason, final, this.host.contact(), this.host.ctx.userAgent);
+    this.inDialog(req, null, () => {}); // the transferor may have hung up already: a 481 is fine
+  }
+
+  private emitTransfer(role: 'transferor' | 'transferee', state: string, target: string, status: number): void {
+    this.host.ctx.emit({ event: 'transfer', call_id: this.callId, role, state, target: stripScheme(target), status });
   }
 
   /** Puts the call on hold (sendonly re-INVITE) or takes it off hold (sendrecv). */
@@ -438,8 +550,10 @@ export class Call {
       case 'BYE':
         tx.respond(createResponse(req, 200));
         this.clearOk();
-        this.end(200, 'Remote hangup');
+        this.end(200, this.transferredAway ? 'Transferred' : 'Remote hangup');
         return;
+      case 'REFER':
+        return this.referred(req, tx);
       case 'INVITE':
       case 'UPDATE':
         return this.remoteOffer(req, tx);

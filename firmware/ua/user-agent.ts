@@ -17,7 +17,7 @@ import { resolveTargets } from './targets.ts';
 import { RtpPorts } from '../media/rtp-ports.ts';
 import type { HalEvent } from '../../hal/contract.ts';
 
-export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, PRACK, UPDATE, INFO';
+export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, PRACK, UPDATE, INFO, REFER';
 const SUPPORTED = ['100rel'];
 
 export interface UaListener {
@@ -26,6 +26,8 @@ export interface UaListener {
   incoming(call: Call): void;
   messageWaiting(s: MessageSummary): void;
   dtmf?(call: Call, digit: string): void;
+  /** The peer of `from` transferred us: `to` is the call we placed for it. */
+  transferred?(from: Call, to: Call): void;
 }
 
 export class UserAgent implements TransactionUser {
@@ -89,21 +91,35 @@ export class UserAgent implements TransactionUser {
     return this.registrations[0] ?? null;
   }
 
+  /** The call the phone is in: not ended, and not one a transfer has taken us away from. */
   get activeCall(): Call | null {
-    return this.calls.find((c) => c.state !== 'ended') ?? null;
+    return this.calls.find((c) => c.state !== 'ended' && !c.transferredAway) ?? null;
   }
 
   /** Places a call to digits ("2002"), user@host or a SIP URI. */
   dial(target: string): Call | null {
     const uri = this.targetUri(target);
-    if (uri === null) return null;
-    const account = this.primary?.account ?? null;
-    const from = account !== null ? fromHeader(account) : `<sip:quip@${this.ctx.stack.localAddress()}>`;
+    return uri === null ? null : this.place(uri.uri, uri.text, null);
+  }
+
+  /** Blind-transfers `call` to digits, user@host or a SIP URI; false when that cannot be asked. */
+  transfer(call: Call, target: string): boolean {
+    const uri = this.targetUri(target);
+    return uri !== null && call.referTo(uri.text, this.fromAddress());
+  }
+
+  private place(uri: SipUri, text: string, referral: { from: Call; by: string | undefined } | null): Call {
     const pair = this.ports.acquire();
-    const call = Call.dial(this.callHost(), uri.uri, uri.text, from, this.newMedia(pair?.port));
+    const call = Call.dial(this.callHost(), uri, text, this.fromAddress(), this.newMedia(pair?.port), referral);
     call.rtpPair = pair;
     this.track(call);
     return call;
+  }
+
+  /** Our From: the primary account's address of record, or a bare address without one. */
+  private fromAddress(): string {
+    const account = this.primary?.account ?? null;
+    return account !== null ? fromHeader(account) : `<sip:quip@${this.ctx.stack.localAddress()}>`;
   }
 
   // ---- TransactionUser ------------------------------------------------------------------
@@ -284,9 +300,15 @@ export class UserAgent implements TransactionUser {
         if (call.state === 'ended' && call.rtpPair !== null) {
           this.ports.release(call.rtpPair);
         }
+        call.referrer?.transferProgress(call); // first, so a failed transfer hands the old call back
         this.listener.call(call);
       },
       dtmf: (call, digit) => this.listener.dtmf?.(call, digit),
+      referred: (call, target, text, by) => {
+        const next = this.place(target, text, { from: call, by });
+        this.listener.transferred?.(call, next);
+        return next;
+      },
     };
   }
 

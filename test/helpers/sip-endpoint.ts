@@ -90,6 +90,8 @@ export class SipEndpoint implements TransactionUser {
   private readonly pendingAnswers = new Map<ServerTransaction, number>();
   private cseq = 1;
   readonly callId = `${tag()}@endpoint`;
+  /** The status other requests than INVITE get, by method (default 200). */
+  readonly statusFor = new Map<string, number>();
   readonly fromTag = tag();
 
   private constructor(readonly o: EndpointOptions) {
@@ -206,8 +208,15 @@ export class SipEndpoint implements TransactionUser {
 
   /** BYE in a dialog; resolves with the final response. */
   bye(d: Dialog): Promise<SipMessage> {
+    return this.requestInDialog(d, 'BYE');
+  }
+
+  /** Any request in a dialog (REFER, INFO, ...); resolves with the final response. */
+  requestInDialog(d: Dialog, method: string, headers: Array<[string, string]> = [], body?: string): Promise<SipMessage> {
     d.localCseq++;
-    const req = this.inDialog('BYE', d, d.localCseq);
+    const req = this.inDialog(method, d, d.localCseq);
+    for (const [n, v] of headers) req.add(n, v);
+    if (body !== undefined) req.body = body;
     return new Promise((resolve) => {
       this.stack.layer.request(req, this.dialogPeer(d), {
         onFinal: (res) => resolve(res),
@@ -310,7 +319,7 @@ export class SipEndpoint implements TransactionUser {
   onRequest(req: SipMessage, tx: ServerTransaction, source: Peer): void {
     this.record(req, source);
     if (req.method !== 'INVITE') {
-      tx.respond(createResponse(req, 200, undefined, tag()));
+      tx.respond(createResponse(req, this.statusFor.get(req.method) ?? 200, undefined, tag()));
       return;
     }
     const toTag = tag();
