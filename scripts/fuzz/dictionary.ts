@@ -21,6 +21,7 @@ const SIP_TOKENS = [
   'Authorization: Digest ', 'WWW-Authenticate: Digest ', 'realm=', 'nonce=', 'qop="auth,auth-int"', 'algorithm=SHA-256-sess',
   'algorithm=', 'nc=', 'opaque=""', 'stale=true', 'multipart/mixed;boundary=', 'application/sdp', '--', 'INVITE', 'ACK',
   'REGISTER', 'NOTIFY', '"Display \\" Name" ', '<sip:a@b>', 'Messages-Waiting: yes', 'Voice-Message: ', 'Signal=',
+  'REFER', 'Refer-To: ', 'r: ', 'Referred-By: ', 'b: ', '?Replaces=', ';method=INVITE', 'message/sipfrag;version=2.0', 'refer;id=',
 ];
 
 const SDP_TOKENS = [

@@ -27,6 +27,18 @@ CSeq: 4 NOTIFY
 Event: message-summary
 Subscription-State: active;expires=3600
 Content-Type: application/simple-message-summary`, crlf('Messages-Waiting: yes\nMessage-Account: sip:alice@example.com\nVoice-Message: 2/8 (0/2)\n')),
+  sip(`REFER sip:bob@192.0.2.5 SIP/2.0
+${DIALOG}
+CSeq: 6 REFER
+Refer-To: <sip:carol@example.com;method=INVITE>
+Referred-By: <sip:alice@example.com>
+Contact: <sip:alice@192.0.2.4:5060>`, ''),
+  sip(`NOTIFY sip:alice@192.0.2.4:5060 SIP/2.0
+${DIALOG}
+CSeq: 7 NOTIFY
+Event: refer;id=6
+Subscription-State: terminated;reason=noresource
+Content-Type: message/sipfrag;version=2.0`, 'SIP/2.0 200 OK\r\n'),
   sip(`INFO sip:bob@192.0.2.5 SIP/2.0
 ${DIALOG}
 CSeq: 5 INFO

@@ -16,6 +16,7 @@ import { allowSipError, invariant, trySip } from './checks.ts';
 import { checkAddress, checkUri, checkVia } from './sip-views.ts';
 import { answerChallenges, checkCredentialsOf } from './sip-digest.ts';
 import { readBodies } from './sip-bodies.ts';
+import { readReferTo } from '../../../firmware/ua/transfer.ts';
 
 const UDP_PEER: Peer = { transport: 'udp', address: '198.51.100.9', port: 5062 };
 const AUTH_HEADERS: readonly AuthHeaderName[] = ['WWW-Authenticate', 'Proxy-Authenticate', 'Authorization', 'Proxy-Authorization'];
@@ -84,6 +85,11 @@ const VIEWS: ReadonlyArray<(m: SipMessage) => unknown> = [
   (m) => m.unsupported(),
   (m) => m.event(),
   (m) => m.subscriptionState(),
+  // REFER's target as the transferee reads it (never throws): what it calls must round-trip.
+  (m) => {
+    const target = readReferTo(m);
+    if ('uri' in target) checkUri(target.uri, 'Refer-To');
+  },
   (m) => (m.kind === 'request' ? checkUri(m.requestUri(), 'Request-URI') : undefined),
   (m) => m.bodyText(),
   (m) => {
