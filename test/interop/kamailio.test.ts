@@ -154,6 +154,32 @@ test.serial('two quip phones register with digest at Kamailio and talk through i
   }
 });
 
+test.serial('blind transfer through Kamailio: REFER and NOTIFY follow the route set, and the transferee calls the target', async (t) => {
+  logsOnFailure(t);
+  const [alice, bob, carol] = await Promise.all([phone(t, 'alice'), phone(t, 'bob'), phone(t, 'carol')]);
+  alice.send({ dial: '2002' });
+  await bob.waitFor((e) => e.event === 'incoming', 20000);
+  bob.send({ key: 'send' });
+  await state(alice, 'connected');
+  await state(bob, 'connected');
+  const bFrom = bob.events.length;
+  alice.send({ key: 'transfer' });
+  await alice.waitForScreen((l) => l[0] === 'Transfer to:');
+  for (const d of '2003') alice.send({ key: d });
+  alice.send({ key: 'transfer' });
+  const aliceEnd = await alice.waitFor((e) => e.event === 'call_state' && e.state === 'ended', 20000);
+  t.is(aliceEnd.reason, 'Transferred');
+  await carol.waitFor((e) => e.event === 'incoming', 20000);
+  carol.send({ key: 'send' });
+  const bobNew = await bob.waitFor((e) => e.event === 'call_state' && e.state === 'connected' && e.direction === 'out', 20000, bFrom);
+  t.regex(String(bobNew.remote), /^2003@/);
+  t.true(await kamailioLogged(/in-dialog REFER from alice routed to sip:bob@/), 'REFER through Kamailio');
+  t.true(await kamailioLogged(/in-dialog NOTIFY from \S+ routed to sip:alice@/), 'NOTIFY back through Kamailio');
+  t.true(await kamailioLogged(/INVITE from bob to sip:carol@127\.0\.0\.1:\d+/), 'the transferee\'s INVITE, authenticated and mapped to carol');
+  carol.send({ key: 'end' });
+  await bob.waitFor((e) => e.event === 'call_state' && e.state === 'ended' && e.call_id === bobNew.call_id, 20000);
+});
+
 test.serial('a phone with a wrong password gives up with the status: 401 from Kamailio, 403 from the lab', async (t) => {
   logsOnFailure(t);
   const image = await firmwareImage('small2');
