@@ -166,3 +166,28 @@ plainTest('the lab can challenge with MD5 alone (digestAlgorithms), for clients 
   t.deepEqual(offers.map((c) => c.params.get('algorithm')), ['MD5']);
   t.is(offers[0]!.params.get('realm'), DOMAIN);
 });
+
+test.serial('baresip transfers a call to quip onward: quip answers its REFER, calls the target and reports back', async (t) => {
+  const { lab, logs, phone } = await labForBaresip(t);
+  const bs = await startBaresip(t, lab.port, 'xfer', ';answermode=auto');
+  const [alice, carol] = await Promise.all([phone('alice'), phone('carol')]);
+  alice.send({ dial: '2002' });
+  const first = await alice.waitFor((e) => e.event === 'call_state' && e.state === 'connected');
+  await bs.waitEvent((e) => e.type === 'CALL_ESTABLISHED');
+
+  const asked = await bs.command('transfer', `sip:2003@127.0.0.1:${lab.port}`);
+  t.true(asked.ok, asked.data);
+  t.like(await alice.waitFor((e) => e.event === 'transfer' && e.role === 'transferee' && e.state === 'accepted'), { call_id: first.call_id, status: 202 });
+  await carol.waitFor((e) => e.event === 'incoming');
+  carol.send({ key: 'send' });
+  const onward = await alice.waitFor((e) => e.event === 'call_state' && e.state === 'connected' && e.call_id !== first.call_id);
+  t.regex(String(onward.remote), /^2003@/);
+  t.like(await alice.waitFor((e) => e.event === 'transfer' && e.state === 'done'), { call_id: first.call_id, status: 200 });
+  // baresip hangs up its leg once the NOTIFY says the transfer worked.
+  await bs.waitEvent((e) => e.type === 'CALL_CLOSED');
+  t.is((await alice.waitFor((e) => e.event === 'call_state' && e.state === 'ended' && e.call_id === first.call_id)).reason, 'Transferred');
+  t.true(logs.some((l) => / REFER .* 202 /.test(l)), 'REFER accepted through the lab');
+  carol.send({ key: 'end' });
+  await alice.waitFor((e) => e.event === 'call_state' && e.state === 'ended' && e.call_id === onward.call_id);
+  t.is(await bs.stop(), 0);
+});
