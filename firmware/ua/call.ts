@@ -88,7 +88,7 @@ export class Call {
   /** The call we were transferred from, on the call placed for a REFER. */
   referrer: Call | null = null;
   /** As transferee: the REFER we accepted and the call it made, until the final NOTIFY. */
-  private referral: { cseq: number; next: Call; lastStatus: number } | null = null;
+  private referral: { cseq: number; next: Call; lastStatus: number; subscribed: boolean } | null = null;
 
   private constructor(
     private readonly host: CallHost,
@@ -461,7 +461,7 @@ export class Call {
       return;
     }
     tx.respond(createResponse(req, 202));
-    this.referral = { cseq: req.cseq()!.seq, next, lastStatus: 0 };
+    this.referral = { cseq: req.cseq()!.seq, next, lastStatus: 0, subscribed: true };
     this.emitTransfer('transferee', 'accepted', target.text, 202);
     this.notifyReferral(100, 'Trying', false);
     if (next.state !== 'dialing') this.transferProgress(next); // it may have ended already
@@ -489,8 +489,13 @@ export class Call {
     const r = this.referral;
     if (r === null || this.dialog === null) return;
     r.lastStatus = status;
+    if (!r.subscribed) return;
     const req = referNotify(this.dialog, r.cseq, status, reason, final, this.host.contact(), this.host.ctx.userAgent);
-    this.inDialog(req, null, () => {}); // the transferor may have hung up already: a 481 is fine
+    this.inDialog(req, null, (res) => {
+      // A transferor that hung up at once answers 481: the subscription is gone (RFC 6665
+      // §4.1.3), so no more NOTIFYs; the transfer call itself goes on.
+      if (res.status === 481) r.subscribed = false;
+    });
   }
 
   private emitTransfer(role: 'transferor' | 'transferee', state: string, target: string, status: number): void {
