@@ -121,8 +121,8 @@ async function run(args: string[]): Promise<number> {
       [
         `board    ${board.id} (${board.name}), firmware ${build.manifest.version}`,
         `bundle   ${size(build.bundleBytes)}`,
+        `sha256   ${build.manifest.sha256}`, // the bundle's, as the manifest records it
         `image    ${size(image.byteLength)}`,
-        `sha256   ${build.manifest.sha256}`,
         ...(key ? [`signed   Ed25519, key ${keyIdOf(publicKeyOf(key))}`] : []),
         `wrote    ${shown(out)}`,
         '',
