@@ -94,8 +94,8 @@ Control channel input, one JSON object per line:
   {"key":"5"}  {"key":"send"}  {"key":"hook","down":true}  {"dial":"sip:bob@127.0.0.1:5070"}
   {"cmd":"reboot"}  {"cmd":"quit"}  {"cmd":"history"}
 Output events, one per line, each with an "event" field: boot, display, registered,
-registration_failed, registrar_lost, incoming, call_state, dtmf, media_stats, watchdog, reboot, error,
-provisioned, provisioning_failed, history.
+registration_failed, registrar_lost, incoming, call_state, transfer, dtmf, media_stats, watchdog,
+reboot, error, provisioned, provisioning_failed, history.
 With --flash: boot also carries slot, slot_state (good|trial) and, on trial, boot_attempt and
 max_trial_boots; boot_confirmed (slot, version) when the firmware confirms a trial boot;
 rollback (from, to, from_version, to_version, reason, detail) when the boot loader falls back;
