@@ -14,7 +14,8 @@ const TITLES: Record<string, string> = {
   ended: 'Call ended',
 };
 
-export function callScreen(screen: Screen, call: Call, nowMs: number, stats: MediaStats | null = null): Layout {
+/** `other`: a second call, waiting (ringing) or on hold behind this one. */
+export function callScreen(screen: Screen, call: Call, nowMs: number, stats: MediaStats | null = null, other: Call | null = null): Layout {
   if (call.direction === 'in' && call.state === 'ringing') {
     return { lines: ['Incoming call', call.remote], inverse: [0], softkeys: ['Answer', 'Reject', '', ''] };
   }
@@ -26,9 +27,13 @@ export function callScreen(screen: Screen, call: Call, nowMs: number, stats: Med
   const up = call.state === 'connected' || call.state === 'held';
   const info = stats !== null && screen.contentRows >= 4 ? `RTP rx ${stats.received} lost ${stats.lost} jit ${Math.round(stats.jitterMs)}ms` : '';
   const note = call.transfer?.state === 'failed' ? `Transfer failed ${call.transfer.status}` : call.muted ? 'Muted' : '';
+  if (other !== null && other.state === 'ringing') {
+    return { lines: [title, call.remote, `Waiting: ${other.remote}`, note], inverse: [2], softkeys: ['Answer', 'Reject', '', 'End'] };
+  }
+  const behind = other !== null && other.state !== 'ended' ? `On hold: ${other.remote}` : '';
   return {
-    lines: [title, call.remote, note, info],
-    softkeys: up ? ['Xfer', call.localHold ? 'Resume' : 'Hold', call.muted ? 'Unmute' : 'Mute', 'End'] : ['', '', '', 'Cancel'],
+    lines: [title, call.remote, behind || note, behind ? note : info],
+    softkeys: up ? ['Xfer', call.localHold ? 'Resume' : 'Hold', behind ? 'Swap' : call.muted ? 'Unmute' : 'Mute', 'End'] : ['', '', '', 'Cancel'],
   };
 }
 

@@ -51,6 +51,8 @@ export class Phone {
   private noticeTimer: number | null = null;
   private callTimer: number | null = null;
   private call: Call | null = null;
+  /** The second call: waiting (ringing) while we talk, or on hold in the background. */
+  private other: Call | null = null;
   private mwi: MessageSummary | null = null;
   private digitMap: DigitMap | null = null;
   private interDigitTimer: number | null = null;
@@ -131,6 +133,8 @@ export class Phone {
       },
     );
     ctxRef.ua = this.ua;
+    // Call waiting needs softkeys to answer or refuse the second call with; small2 says 486.
+    this.ua.callWaiting = this.screen.softkeys > 0;
     this.history.load();
     this.updateMessageLed();
     this.startProvisioning(this.ua);
@@ -242,6 +246,14 @@ export class Phone {
 
   private onIncoming(call: Call): void {
     this.hal.system.emit({ event: 'incoming', from: call.remote, call_id: call.callId });
+    if (this.call !== null && this.call.state !== 'ended') {
+      // Call waiting: a tone in the call we are in, line 2 blinks, the LCD names the caller.
+      this.other = call;
+      this.hal.display.led('line2', 'blink');
+      this.audio.tone(this.tonePlan.tones.callWaiting);
+      if (this.mode === 'call') this.drawCall();
+      return;
+    }
     this.call = call;
     this.mode = 'call';
     this.hal.display.ring(true);
@@ -259,6 +271,7 @@ export class Phone {
       remote: call.remote,
       ...(call.state === 'ended' ? { status: call.status, reason: call.reason } : {}),
     });
+    if (call === this.other) return this.onOtherCall(call);
     if (call !== this.call) {
       if (this.call === null || this.call.state === 'ended') this.call = call;
       else return;
@@ -271,6 +284,7 @@ export class Phone {
     if (call.state === 'ended') {
       this.timers.cancel(this.callTimer);
       this.call = null;
+      if (this.other !== null) return this.promoteOther(`Call ended: ${call.reason}`);
       // A failed transfer hands the call we were transferred from back (if its peer kept it).
       const back = call.referrer !== null ? this.ua?.activeCall ?? null : null;
       if (back !== null) return this.resumeCall(back, `Transfer failed: ${call.reason}`);
@@ -281,6 +295,62 @@ export class Phone {
     this.hal.display.led('line1', call.state === 'connected' || call.state === 'held' ? 'on' : 'blink');
     if (this.mode === 'transfer') return this.drawTransfer(); // the hold re-INVITE finished under it
     this.mode = 'call';
+    this.drawCall();
+  }
+
+  // ---- call waiting ---------------------------------------------------------------------
+
+  /** The second call changed: it stays in the background; the screen follows. */
+  private onOtherCall(call: Call): void {
+    if (call.state === 'ended') {
+      this.other = null;
+      this.hal.display.led('line2', 'off');
+      this.audio.tone(null); // the waiting tone, if it was still ringing
+    }
+    if (this.mode === 'call') this.drawCall();
+  }
+
+  /** The call in front ended: the second one comes forward, ringing or on hold. */
+  private promoteOther(text: string): void {
+    const next = this.other!;
+    this.other = null;
+    this.hal.display.led('line2', 'off');
+    if (next.state === 'ringing') {
+      this.call = next;
+      this.audio.tone(null);
+      this.hal.display.ring(true);
+      this.hal.display.led('line1', 'blink');
+      this.mode = 'call';
+      this.drawCall();
+      return;
+    }
+    this.resumeCall(next, text);
+  }
+
+  /** Answers the waiting call; the one we were in goes on hold behind it. */
+  private answerWaiting(): void {
+    const current = this.call!;
+    const waiting = this.other!;
+    if (!current.localHold) current.hold(true);
+    this.audio.tone(null);
+    this.stopStream();
+    this.call = waiting;
+    this.other = current;
+    this.hal.display.led('line2', 'on');
+    waiting.answer(); // its 'connected' brings the media up and redraws
+  }
+
+  /** Swaps the call in front with the one on hold. */
+  private swapCalls(): void {
+    const current = this.call!;
+    const back = this.other!;
+    if (!current.localHold) current.hold(true);
+    this.stopStream();
+    this.call = back;
+    this.other = current;
+    if (back.localHold) back.hold(false);
+    this.updateMedia(back);
+    this.hal.display.icon('hold', back.state === 'held');
     this.drawCall();
   }
 
@@ -422,7 +492,7 @@ export class Phone {
   private drawCall(): void {
     const call = this.call;
     if (call === null) return;
-    this.show(callScreen(this.screen, call, this.hal.clock.monotonic(), call === this.streamCall ? this.lastStats : null));
+    this.show(callScreen(this.screen, call, this.hal.clock.monotonic(), call === this.streamCall ? this.lastStats : null, this.other));
     this.timers.cancel(this.callTimer);
     if (call.state === 'connected' || call.state === 'held') {
       this.callTimer = this.timers.after(1000, () => this.mode === 'call' && this.drawCall());
@@ -609,6 +679,13 @@ export class Phone {
       return;
     }
     if (key === 'end' || key === 'soft4') return call.hangup();
+    const other = this.other;
+    if (other !== null && other.state === 'ringing') {
+      if (key === 'send' || key === 'soft1' || key === 'ok') return this.answerWaiting();
+      if (key === 'soft2') return other.reject(486);
+    } else if (other !== null && key === 'soft3') {
+      return this.swapCalls();
+    }
     if ((key === 'transfer' || key === 'soft1') && (call.state === 'connected' || call.state === 'held')) return this.startTransfer(call);
     if (key === 'hold' || key === 'soft2') {
       call.hold(!call.localHold);

@@ -35,8 +35,11 @@ export class UserAgent implements TransactionUser {
   readonly calls: Call[] = [];
   readonly resolver: HalDnsResolver;
   mwi: MessageWaiting | null = null;
-  /** What to do with a second incoming call: 486 Busy Here (call waiting comes later). */
-  busyAction: 'reject' = 'reject';
+  /**
+   * A second incoming call while in one: ring it as a waiting call (the phone decides, by
+   * whether it can show one), or 486 Busy Here. A third call always gets 486.
+   */
+  callWaiting = false;
   private rtpPort = 16384;
   private readonly transport: TransportName;
   /** RTP/RTCP sockets bound ahead of calls, so an SDP names a port that is really open. */
@@ -182,11 +185,12 @@ export class UserAgent implements TransactionUser {
   // ---- internals ------------------------------------------------------------------------
 
   private incoming(req: SipMessage, tx: ServerTransaction): void {
-    if (this.activeCall !== null) {
+    const live = this.calls.filter((c) => c.state !== 'ended' && !c.transferredAway).length;
+    const pair = live === 0 || (live === 1 && this.callWaiting) ? this.ports.acquire() : null;
+    if (live > 0 && pair === null) {
       tx.respond(createResponse(req, 486, undefined, this.ctx.stack.random(6)));
       return;
     }
-    const pair = this.ports.acquire();
     const call = Call.incoming(this.callHost(), req, tx, this.newMedia(pair?.port));
     call.rtpPair = pair;
     if (call.state === 'ended') {
