@@ -8,7 +8,7 @@ import { usageError } from './command.ts';
 import { lastValue, readArgs } from './cli-args.ts';
 import { progressPrinter } from './progress.ts';
 import { ImageError } from '../build/image.ts';
-import { boardPublicKey, checkUpdateImage } from '../build/update-check.ts';
+import { checkUpdateImage } from '../build/update-check.ts';
 import { UploadError, uploadFirmware } from './flash-net.ts';
 import { BoardConfigError, loadBoardConfig } from '../hal/board-config.ts';
 import type { BoardConfig } from '../hal/board-config.ts';
@@ -119,7 +119,7 @@ function flashFile(config: BoardConfig, layout: FlashLayout, image: Uint8Array, 
         printer.end();
         process.stderr.write('verifying (read-back)…\n');
       }
-    }, boardPublicKey(config));
+    });
     const slot = SLOT_NAMES[result.slot];
     const fallback = result.fallback === null
       ? 'there is no other firmware to fall back to'
