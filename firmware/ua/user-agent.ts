@@ -94,9 +94,9 @@ export class UserAgent implements TransactionUser {
     return this.registrations[0] ?? null;
   }
 
-  /** The call the phone is in: not ended, and not one a transfer has taken us away from. */
+  /** The (first) call the phone is in. */
   get activeCall(): Call | null {
-    return this.calls.find((c) => c.state !== 'ended' && !c.transferredAway) ?? null;
+    return this.calls.find(isLive) ?? null;
   }
 
   /** Places a call to digits ("2002"), user@host or a SIP URI. */
@@ -185,7 +185,7 @@ export class UserAgent implements TransactionUser {
   // ---- internals ------------------------------------------------------------------------
 
   private incoming(req: SipMessage, tx: ServerTransaction): void {
-    const live = this.calls.filter((c) => c.state !== 'ended' && !c.transferredAway).length;
+    const live = this.calls.filter(isLive).length;
     const pair = live === 0 || (live === 1 && this.callWaiting) ? this.ports.acquire() : null;
     if (live > 0 && pair === null) {
       tx.respond(createResponse(req, 486, undefined, this.ctx.stack.random(6)));
@@ -326,6 +326,11 @@ export class UserAgent implements TransactionUser {
     if (isIpv4(host) || isIpv6(host)) return cb({ transport: transport ?? 'udp', address: host, port: uri.port ?? 5060 });
     resolveTargets(this.resolver, host, uri.port, transport, [this.transport, this.transport === 'udp' ? 'tcp' : 'udp'], (targets) => cb(targets[0] ?? null));
   }
+}
+
+/** A call the phone is in: not ended, and not one a transfer has taken us away from. */
+function isLive(c: Call): boolean {
+  return c.state !== 'ended' && !c.transferredAway;
 }
 
 function fromHeader(a: Account): string {
