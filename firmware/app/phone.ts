@@ -327,27 +327,28 @@ export class Phone {
     this.resumeCall(next, text);
   }
 
-  /** Answers the waiting call; the one we were in goes on hold behind it. */
-  private answerWaiting(): void {
+  /** The other call comes in front; the one we were in goes on hold behind it, without media. */
+  private bringOtherForward(): Call {
     const current = this.call!;
-    const waiting = this.other!;
+    const next = this.other!;
     if (!current.localHold) current.hold(true);
-    this.audio.tone(null);
     this.stopStream();
-    this.call = waiting;
+    this.call = next;
     this.other = current;
+    return next;
+  }
+
+  /** Answers the waiting call. */
+  private answerWaiting(): void {
+    this.audio.tone(null);
+    const waiting = this.bringOtherForward();
     this.hal.display.led('line2', 'on');
     waiting.answer(); // its 'connected' brings the media up and redraws
   }
 
   /** Swaps the call in front with the one on hold. */
   private swapCalls(): void {
-    const current = this.call!;
-    const back = this.other!;
-    if (!current.localHold) current.hold(true);
-    this.stopStream();
-    this.call = back;
-    this.other = current;
+    const back = this.bringOtherForward();
     if (back.localHold) back.hold(false);
     this.updateMedia(back);
     this.hal.display.icon('hold', back.state === 'held');
