@@ -1,6 +1,8 @@
 // Builds a firmware image for one board: bundle the firmware entry for QuickJS (no Node builtins),
 // then wrap the bundle in an image (build/image.ts) stamped with the board and version.
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { firmwareVersion } from '../hal/board-config.ts';
@@ -25,6 +27,14 @@ export interface BuildFirmwareOptions {
   minify?: boolean;
   /** ISO 8601 build time for the manifest; default now. */
   buildTime?: string;
+  /** Store QuickJS bytecode compiled by quip-host (its engine version only) instead of JavaScript. */
+  native?: NativeCompiler;
+}
+
+/** quip-host's `--compile`: the binary to run and the engine version its bytecode is for. */
+export interface NativeCompiler {
+  command: string[];
+  engine: string;
 }
 
 export interface FirmwareBuild {
@@ -45,14 +55,32 @@ export async function buildFirmware(options: BuildFirmwareOptions): Promise<Firm
     forbidNodeBuiltins: true,
     target: TARGET,
   });
+  const source = new TextEncoder().encode(code);
   const image = createImage({
     board: options.board.id,
     version: firmwareVersion(options.board),
-    payload: new TextEncoder().encode(code),
+    payload: options.native === undefined ? source : compileNative(source, options.native),
     entry: FIRMWARE_GLOBAL,
     ...(options.buildTime === undefined ? {} : { buildTime: options.buildTime }),
+    ...(options.native === undefined ? {} : { bytecodeEngine: options.native.engine }),
   });
   // Read it back as a boot loader would, so a build never hands out an image it would refuse.
   const { manifest } = readImage(image, options.board.id);
   return { image, manifest, bundleBytes: bytes, imageBytes: image.byteLength };
+}
+
+/** The bundle as bytecode, compiled by quip-host itself so it matches the engine that runs it. */
+function compileNative(source: Uint8Array, compiler: NativeCompiler): Uint8Array {
+  const dir = mkdtempSync(path.join(tmpdir(), 'quip-native-'));
+  try {
+    const input = path.join(dir, 'firmware.js');
+    const output = path.join(dir, 'firmware.qbc');
+    writeFileSync(input, source);
+    const [cmd, ...args] = compiler.command;
+    const r = spawnSync(cmd!, [...args, '--compile', input, output], { encoding: 'utf8' });
+    if (r.status !== 0) throw new BundleError(`quip-host could not compile the bundle: ${(r.stderr || String(r.error ?? '')).trim()}`, []);
+    return new Uint8Array(readFileSync(output));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -25,6 +25,11 @@
 // The key id only picks the key and names it in messages; the signature is what counts. Whether an
 // unsigned image is acceptable is the board's policy (board config update.publicKey), not the image's.
 //
+// Native images (`quip build --native`) carry QuickJS bytecode instead of JavaScript, marked by two
+// optional manifest fields: payload "quickjs-bytecode" and engine (e.g. "quickjs-2021-03-27", the
+// engine version the bytecode is valid for: QuickJS bytecode is tied to its exact version). Only
+// quip-host (host/) runs them, and only with that engine; JavaScript images omit both fields.
+//
 // Room to grow: readers ignore manifest fields they do not know, so fields that old boot loaders
 // may safely skip (e.g. a target flash slot for A/B updates) can be added within format 1. A change
 // old readers must not skip bumps `format`, which they refuse. Readers from before signatures
@@ -66,7 +71,12 @@ export interface ImageManifest {
   sha256: string;
   /** The global the payload assigns its exports to (e.g. quipFirmware). */
   entry: string;
+  /** Absent: the payload is JavaScript. "quickjs-bytecode": compiled for `engine` only. */
+  payload?: typeof BYTECODE_PAYLOAD;
+  engine?: string;
 }
+
+export const BYTECODE_PAYLOAD = 'quickjs-bytecode';
 
 export interface CreateImageOptions {
   board: string;
@@ -75,6 +85,8 @@ export interface CreateImageOptions {
   entry: string;
   /** ISO 8601; default now. Pass a fixed time for reproducible images. */
   buildTime?: string;
+  /** For a bytecode payload: the engine version it was compiled for. */
+  bytecodeEngine?: string;
 }
 
 /** An image that cannot be used; the message says what is wrong. */
@@ -95,7 +107,7 @@ function sha256Hex(bytes: Uint8Array): string {
 }
 
 /** Checks one manifest field; returns the problem, or null. */
-function fieldProblem(name: keyof ImageManifest, value: unknown): string | null {
+function fieldProblem(name: RequiredField, value: unknown): string | null {
   const shown = JSON.stringify(value);
   const got = value === undefined ? 'it is missing' : `got ${shown.length > 60 ? shown.slice(0, 60) + '…' : shown}`;
   switch (name) {
@@ -118,7 +130,8 @@ function fieldProblem(name: keyof ImageManifest, value: unknown): string | null 
   }
 }
 
-const FIELDS: readonly (keyof ImageManifest)[] = ['format', 'board', 'version', 'buildTime', 'size', 'sha256', 'entry'];
+type RequiredField = Exclude<keyof ImageManifest, 'payload' | 'engine'>;
+const FIELDS: readonly RequiredField[] = ['format', 'board', 'version', 'buildTime', 'size', 'sha256', 'entry'];
 
 /** Builds an image around `payload`. */
 export function createImage(options: CreateImageOptions): Uint8Array {
@@ -130,6 +143,7 @@ export function createImage(options: CreateImageOptions): Uint8Array {
     size: options.payload.byteLength,
     sha256: sha256Hex(options.payload),
     entry: options.entry,
+    ...(options.bytecodeEngine === undefined ? {} : { payload: BYTECODE_PAYLOAD, engine: options.bytecodeEngine }),
   };
   for (const name of FIELDS) {
     const problem = fieldProblem(name, manifest[name]);
@@ -169,6 +183,9 @@ function parseManifest(bytes: Uint8Array): ImageManifest {
   for (const name of FIELDS) {
     const problem = fieldProblem(name, manifest[name]);
     if (problem) throw new ImageError(`manifest ${name}: ${problem}`);
+  }
+  if (manifest['payload'] !== undefined && (manifest['payload'] !== BYTECODE_PAYLOAD || typeof manifest['engine'] !== 'string')) {
+    throw new ImageError(`manifest payload: expected "${BYTECODE_PAYLOAD}" with an engine, got ${JSON.stringify(manifest['payload']).slice(0, 60)}`);
   }
   return manifest as unknown as ImageManifest;
 }
@@ -245,4 +262,12 @@ export function readImage(bytes: Uint8Array, expectedBoard?: string): ReadImage 
     throw new ImageError(`image corrupt: payload SHA-256 is ${actual}, the manifest says ${manifest.sha256}`);
   }
   return { manifest, payload, signature };
+}
+
+/** The payload as the JavaScript the emulator evaluates; a bytecode image is refused here. */
+export function javascriptPayload(read: ReadImage): string {
+  if (read.manifest.payload === BYTECODE_PAYLOAD) {
+    throw new ImageError(`the payload is QuickJS bytecode for ${read.manifest.engine} (quip build --native): only quip-host runs it; the emulator needs a JavaScript image`);
+  }
+  return new TextDecoder().decode(read.payload);
 }

@@ -6,7 +6,8 @@ import type { KeyObject } from 'node:crypto';
 import { ImageError, KEY_ID_BYTES, SIGNATURE_MAGIC, TRAILER_BYTES, readImage } from './image.ts';
 import type { ReadImage } from './image.ts';
 
-export const PUBLIC_KEY_BYTES = 32;
+// The board config's key format is pure code (the host shell validates configs in QuickJS).
+export { PUBLIC_KEY_BYTES, decodePublicKey } from './public-key.ts';
 
 /** A key that cannot be used; the message says why. */
 export class SigningKeyError extends Error {
@@ -64,18 +65,6 @@ export function loadPrivateKey(pem: string, source = 'the key'): KeyObject {
 /** The raw public key that belongs to a private key (for its key id). */
 export function publicKeyOf(privateKey: KeyObject): Uint8Array {
   return rawPublicKey(createPublicKey(privateKey));
-}
-
-/**
- * Decodes a board config's base64 public key to its 32 raw bytes, or returns the problem.
- * Strict: canonical base64 only, so a typo cannot silently decode to another key.
- */
-export function decodePublicKey(base64: string): Uint8Array | string {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64) || base64.length % 4 !== 0) return 'expected base64 (A-Z a-z 0-9 + /, padded with =)';
-  const raw = new Uint8Array(Buffer.from(base64, 'base64'));
-  if (raw.byteLength !== PUBLIC_KEY_BYTES) return `expected a raw Ed25519 public key of ${PUBLIC_KEY_BYTES} bytes, got ${raw.byteLength} bytes`;
-  if (Buffer.from(raw).toString('base64') !== base64) return 'expected canonical base64';
-  return raw;
 }
 
 function publicKeyObject(raw: Uint8Array): KeyObject {

@@ -1,5 +1,5 @@
 // `quip build --board <name>`: bundles the firmware for one board and writes a firmware image.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,8 @@ import { usageError } from './command.ts';
 import { lastValue, readArgs } from './cli-args.ts';
 import { BundleError } from '../build/bundle.ts';
 import { buildFirmware } from '../build/build-firmware.ts';
+import type { NativeCompiler } from '../build/build-firmware.ts';
+import { engineVersion, hostBinary } from '../build/host-build.ts';
 import { ImageError } from '../build/image.ts';
 import { SigningKeyError, keyIdOf, loadPrivateKey, publicKeyOf, signImage } from '../build/signing.ts';
 import { checkUpdateImage } from '../build/update-check.ts';
@@ -15,7 +17,7 @@ import { BoardConfigError, loadBoardConfig } from '../hal/board-config.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-const help = `Usage: quip build --board <name|file> [--entry <file>] [--out <file>] [--sign <key.pem>] [--no-minify]
+const help = `Usage: quip build --board <name|file> [--entry <file>] [--out <file>] [--sign <key.pem>] [--native] [--no-minify]
 
 Bundles the firmware with esbuild for QuickJS (ES2020, no Node builtins allowed) and
 writes a firmware image for one board: the magic "QUIPFW01", a u32 little-endian
@@ -33,6 +35,11 @@ Options:
   --out <file>         where to write the image (default dist/<board>.qfw in the repo)
   --sign <key.pem>     sign the image with this Ed25519 private key (quip keygen);
                        when the board config has update.publicKey, the key must match
+  --native             store QuickJS bytecode for quip-host (the native board host) instead
+                       of JavaScript, so a board does not compile the bundle at every boot;
+                       compiled by dist/host/linux-x64/quip-host (quip build-host), valid for
+                       its engine version only (the manifest says which); the emulator
+                       refuses such images
   --no-minify          keep the bundle readable (default: minified)
   -h, --help           show this help
 
@@ -54,14 +61,15 @@ interface BuildArgs {
   out?: string;
   sign?: string;
   minify: boolean;
+  native: boolean;
 }
 
 function parseArgs(args: string[]): BuildArgs | string {
-  const read = readArgs(args, { values: ['board', 'entry', 'out', 'sign'], flags: ['no-minify'] });
+  const read = readArgs(args, { values: ['board', 'entry', 'out', 'sign'], flags: ['no-minify', 'native'] });
   if (typeof read === 'string') return read;
   const board = lastValue(read, 'board');
   if (board === undefined) return '--board is required (e.g. --board desk6)';
-  return { board, entry: lastValue(read, 'entry'), out: lastValue(read, 'out'), sign: lastValue(read, 'sign'), minify: !read.flags.has('no-minify') };
+  return { board, entry: lastValue(read, 'entry'), out: lastValue(read, 'out'), sign: lastValue(read, 'sign'), minify: !read.flags.has('no-minify'), native: read.flags.has('native') };
 }
 
 function size(bytes: number): string {
@@ -79,6 +87,13 @@ function writeAtomically(file: string, data: Uint8Array): void {
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, data);
   renameSync(tmp, file);
+}
+
+/** quip-host of this machine compiles the bytecode (the engine is the same on every target). */
+function nativeCompiler(): NativeCompiler {
+  const binary = hostBinary('linux-x64');
+  if (!existsSync(binary)) throw new BundleError(`--native needs quip-host: ${shown(binary)} is missing (run quip build-host --target linux-x64)`, []);
+  return { command: [binary], engine: engineVersion() };
 }
 
 function readSigningKey(file: string): KeyObject {
@@ -111,6 +126,7 @@ async function run(args: string[]): Promise<number> {
     const build = await buildFirmware({
       board,
       minify: options.minify,
+      ...(options.native ? { native: nativeCompiler() } : {}),
       ...(options.entry === undefined ? {} : { entry: path.resolve(options.entry) }),
     });
     const image = key ? signImage(build.image, key) : build.image;
@@ -121,6 +137,7 @@ async function run(args: string[]): Promise<number> {
       [
         `board    ${board.id} (${board.name}), firmware ${build.manifest.version}`,
         `bundle   ${size(build.bundleBytes)}`,
+        ...(options.native ? [`native   QuickJS bytecode for ${build.manifest.engine}, ${size(build.manifest.size)}`] : []),
         `sha256   ${build.manifest.sha256}`, // the bundle's, as the manifest records it
         `image    ${size(image.byteLength)}`,
         ...(key ? [`signed   Ed25519, key ${keyIdOf(publicKeyOf(key))}`] : []),

@@ -11,8 +11,9 @@ import { labCommand } from './lab.ts';
 import { fuzzCommand } from './fuzz.ts';
 import { keygenCommand } from './keygen.ts';
 import { flashCommand } from './flash.ts';
+import { buildHostCommand } from './build-host.ts';
 
-const commands: Command[] = [parseCommand, benchCommand, demoCommand, buildCommand, emulateCommand, startCommand, labCommand, fuzzCommand, keygenCommand, flashCommand];
+const commands: Command[] = [parseCommand, benchCommand, demoCommand, buildCommand, emulateCommand, startCommand, labCommand, fuzzCommand, keygenCommand, flashCommand, buildHostCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

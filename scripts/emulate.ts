@@ -10,7 +10,7 @@ import { usageError } from './command.ts';
 import { BoardConfigError, loadBoardConfig, parseAccountUri, toBoardInfo } from '../hal/board-config.ts';
 import type { BoardConfig } from '../hal/board-config.ts';
 import type { BoardInfo, LogLevel } from '../hal/contract.ts';
-import { ImageError, readImage } from '../build/image.ts';
+import { ImageError, javascriptPayload, readImage } from '../build/image.ts';
 import { FIRMWARE_GLOBAL, buildFirmware } from '../build/build-firmware.ts';
 import { Emulator } from '../hal/emulator/emulator.ts';
 import { FlashBoard } from '../hal/flash/flash-board.ts';
@@ -360,7 +360,7 @@ function imageCode(file: string, boardId: string): string {
     throw new Error(`cannot read image ${file}: ${(e as Error).message}`);
   }
   try {
-    return new TextDecoder().decode(readImage(bytes, boardId).payload);
+    return javascriptPayload(readImage(bytes, boardId));
   } catch (e) {
     if (e instanceof ImageError) throw new Error(`refusing image ${file}: ${e.message}`);
     throw e;
@@ -370,7 +370,7 @@ function imageCode(file: string, boardId: string): string {
 /** The firmware built from source for a board, as the JavaScript a VM evaluates. */
 export async function sourceCode(config: BoardConfig): Promise<string> {
   const built = await buildFirmware({ board: config });
-  return new TextDecoder().decode(readImage(built.image, config.id).payload);
+  return javascriptPayload(readImage(built.image, config.id));
 }
 
 /** Rollbacks and boot failures go to stderr too: someone flashing a board must see them. */

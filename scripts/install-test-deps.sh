@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test` runs this first (npm's "pretest"): installs the real SIP peers the interop tests
-# use — Kamailio, SIPp (sip-tester) and baresip — and chromium for the web UI's browser tests,
-# all Debian packages, when they are missing.
+# use — Kamailio, SIPp (sip-tester) and baresip —, chromium for the web UI's browser tests, and
+# the toolchains and emulators of the native board host (quip-host: gcc cross compilers for
+# armhf and win32, qemu-user, wine), all Debian packages, when they are missing.
 # Idempotent: when every binary is present it does nothing and touches no network. When it
 # cannot install (no apt-get, not root), it says so and the interop tests skip with the reason.
 set -u
@@ -12,6 +13,13 @@ command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
 command -v baresip >/dev/null 2>&1 || need+=(baresip)
 # The web UI's browser tests drive Debian's chromium with playwright-core (never a downloaded browser).
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# quip-host's targets: linux-x64 (gcc, on the machine already), linux-armhf under qemu-arm, win32 under wine.
+command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+command -v make >/dev/null 2>&1 || need+=(make)
+command -v arm-linux-gnueabihf-gcc >/dev/null 2>&1 || need+=(gcc-arm-linux-gnueabihf libc6-dev-armhf-cross)
+command -v qemu-arm >/dev/null 2>&1 || need+=(qemu-user)
+command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || need+=(gcc-mingw-w64-x86-64)
+command -v wine >/dev/null 2>&1 || need+=(wine wine64)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -2,6 +2,7 @@
 // boot loader, installer and storage are written against this interface only, so tests run
 // them on memory (and on a memory that loses power after N bytes) and the emulator on a file.
 import fs from 'node:fs';
+import { FlashError } from './flash-error.ts';
 
 export interface FlashDevice {
   /** Bytes on the device. */
@@ -14,13 +15,8 @@ export interface FlashDevice {
   sync(): void;
 }
 
-/** Anything wrong with a flash device, file or layout; the message says what and where. */
-export class FlashError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'FlashError';
-  }
-}
+// FlashError lives in a module without Node imports, so pure code (layout.ts) can throw it.
+export { FlashError } from './flash-error.ts';
 
 /** Thrown by PowerCutFlash when the power goes: nothing after the cut reached the flash. */
 export class PowerCut extends Error {

@@ -50,7 +50,7 @@
 // Install (install.ts): into the slot that is not the newest good one: invalidate its header,
 // write the image, write the header, sync, read back and verify, then commit a boot record
 // that makes it active and trial. A power cut at any byte leaves a bootable board.
-import { FlashError } from './device.ts';
+import { FlashError } from './flash-error.ts';
 
 /** The board config's `flash` section (sizes in KiB). */
 export interface FlashConfig {

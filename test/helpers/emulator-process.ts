@@ -1,4 +1,5 @@
-// Runs `quip emulate --control stdio` as a child process and reads its JSON events.
+// Runs a phone as a child process — `quip emulate --control stdio`, or quip-host (the native
+// board host) with the same control protocol — and reads its JSON events.
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -6,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT } from './corpus.ts';
+import { phoneHost } from './hosts.ts';
+import type { HostName } from './hosts.ts';
 
 export type EmuEvent = { event: string; [k: string]: unknown };
 
@@ -16,10 +19,12 @@ export class EmulatorProcess {
   private readonly child: ChildProcessWithoutNullStreams;
   private waiters: Array<() => void> = [];
 
-  constructor(args: string[], readonly dataDir = mkdtempSync(join(tmpdir(), 'quip-emu-'))) {
-    this.child = spawn(process.execPath, [join(ROOT, 'scripts', 'quip.mjs'), 'emulate', '--control', 'stdio', '--bind', '127.0.0.1', '--sip-port', '0', '--data-dir', this.dataDir, ...args], {
+  constructor(args: string[], readonly dataDir = mkdtempSync(join(tmpdir(), 'quip-emu-')), readonly host: HostName = 'node') {
+    const { cmd, args: lead, env } = phoneHost(host).command();
+    this.child = spawn(cmd, [...lead, '--control', 'stdio', '--bind', '127.0.0.1', '--sip-port', '0', '--data-dir', this.dataDir, ...args], {
       cwd: ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...(env ? { env } : {}),
     });
     createInterface({ input: this.child.stdout }).on('line', (line) => {
       try {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { buildFirmware } from '../../build/build-firmware.ts';
 import { loadBoardConfig } from '../../hal/board-config.ts';
 import { EmulatorProcess } from './emulator-process.ts';
+import type { HostName } from './hosts.ts';
 
 /** One firmware image per board for the whole file: phones boot it instead of bundling again. */
 const images = new Map<string, Promise<string>>();
@@ -28,8 +29,8 @@ export function firmwareImage(board: string): Promise<string> {
 export interface LabPhones {
   lab: LabServer;
   logs: string[];
-  /** Boots a phone for a demo user (password "secret") and waits until it is registered. */
-  phone(user: string, board?: string, password?: string, extra?: string[]): Promise<EmulatorProcess>;
+  /** Boots a phone for a demo user (password "secret") on a host (default the emulator) and waits until it is registered. */
+  phone(user: string, board?: string, password?: string, extra?: string[], host?: HostName): Promise<EmulatorProcess>;
 }
 
 export async function labWithPhones(t: ExecutionContext, o: Partial<LabServerOptions> = {}): Promise<LabPhones> {
@@ -44,9 +45,9 @@ export async function labWithPhones(t: ExecutionContext, o: Partial<LabServerOpt
   return {
     lab,
     logs,
-    async phone(user, board = 'desk6', password = 'secret', extra: string[] = []) {
+    async phone(user, board = 'desk6', password = 'secret', extra: string[] = [], host: HostName = 'node') {
       const image = await firmwareImage(board);
-      const p = new EmulatorProcess(['--board', board, '--image', image, '--account', `sip:${user}:${password}@127.0.0.1:${lab.port}`, ...extra]);
+      const p = new EmulatorProcess(['--board', board, '--image', image, '--account', `sip:${user}:${password}@127.0.0.1:${lab.port}`, ...extra], undefined, host);
       phones.push(p);
       await p.waitFor((e) => e.event === 'boot');
       if (password === 'secret') await p.waitFor((e) => e.event === 'registered');
