@@ -480,14 +480,8 @@ static const hal_entry TABLE[] = {
 
 #define TABLE_SIZE (sizeof TABLE / sizeof TABLE[0])
 
-const char *const HOST_CALL_NAMES[] = {
-    "net.udpOpen", "net.udpSend", "net.udpClose", "net.tcpConnect", "net.tcpListen", "net.tcpStopListening", "net.tcpWrite",
-    "net.tcpClose", "net.dnsQuery", "net.localAddress", "audio.start", "audio.stop", "audio.play", "audio.route",
-    "audio.volume", "audio.tone", "display.write", "display.clear", "display.flush", "display.icon", "display.led",
-    "display.ring", "storage.get", "storage.set", "storage.remove", "storage.keys", "clock.now", "clock.monotonic",
-    "clock.setTimer", "clock.clearTimer", "crypto.randomBytes", "crypto.md5", "crypto.sha256", "system.board",
-    "system.log", "system.emit", "system.reboot", "system.bootOk", NULL,
-};
+const char *host_call_name(size_t i) { return i < TABLE_SIZE ? TABLE[i].name : NULL; }
+
 
 JSValue host_hal(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
   (void)this_val;

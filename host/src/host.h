@@ -79,7 +79,7 @@ void host_emit(host *h, const char *json_line);
 void host_log(host *h, log_level level, const char *message);
 /** The native __hal(op, a, b, c, d) of the firmware VM (hal_calls.c). */
 JSValue host_hal(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv);
-/** The names of every host call this host answers, NULL-terminated (for the contract test). */
-extern const char *const HOST_CALL_NAMES[];
+/** The i-th host call this host answers, NULL past the last (quip-host --hal-calls). */
+const char *host_call_name(size_t i);
 
 #endif

@@ -142,7 +142,7 @@ int main(int argc, char **argv) {
       return 0;
     }
     if (strcmp(a, "--hal-calls") == 0) {
-      for (int k = 0; HOST_CALL_NAMES[k] != NULL; k++) puts(HOST_CALL_NAMES[k]);
+      for (size_t k = 0; host_call_name(k) != NULL; k++) puts(host_call_name(k));
       return 0;
     }
     if (strcmp(a, "--compile") == 0) {
@@ -254,6 +254,7 @@ int main(int argc, char **argv) {
     if (code == 2) usage(m != NULL ? m : "bad option");
     else fprintf(stderr, "error: %s\n", m != NULL ? m : "bad board config");
     free(m);
+    shell_json_free(cj);
     return code == 2 ? 2 : 1;
   }
   h.board_json = shell_json_text(cj, "board");
@@ -276,6 +277,7 @@ int main(int argc, char **argv) {
   if (o->flash != NULL) {
     if (shell_json_num(cj, "flash.size", 0) <= 0) {
       fprintf(stderr, "error: board %s has no \"flash\" section in its config\n", h.board_id);
+      shell_json_free(cj);
       return 1;
     }
     flash_layout L;
@@ -297,6 +299,8 @@ int main(int argc, char **argv) {
     if (k64 != NULL) {
       if (quip_base64_decode(k64, strlen(k64), key, sizeof key) != 32) {
         fprintf(stderr, "error: board %s: update.publicKey is not a 32-byte Ed25519 key\n", h.board_id);
+        free(k64);
+        shell_json_free(cj);
         return 1;
       }
       pub = key;
@@ -305,6 +309,7 @@ int main(int argc, char **argv) {
     h.flash = flash_open(o->flash, &L, h.board_id, pub, err, sizeof err);
     if (h.flash == NULL) {
       fprintf(stderr, "error: %s\n", err);
+      shell_json_free(cj);
       return 1;
     }
   } else {
@@ -313,16 +318,21 @@ int main(int argc, char **argv) {
     uint8_t *bytes = read_file(file, &len, 64u << 20, err, sizeof err);
     if (bytes == NULL) {
       fprintf(stderr, "error: cannot read %s %s: %s\n", o->image != NULL ? "image" : "bundle", file, err);
+      shell_json_free(cj);
       return 1;
     }
     if (o->image != NULL) {
       image_info info;
       if (image_read(bytes, len, h.board_id, NULL, &info, err, sizeof err) != 0) {
         fprintf(stderr, "error: refusing image %s: %s\n", file, err);
+        free(bytes);
+        shell_json_free(cj);
         return 1;
       }
       if (info.payload_type[0] != '\0' && strcmp(info.engine, QUIP_BYTECODE_ENGINE) != 0) {
         fprintf(stderr, "error: refusing image %s: its bytecode is for %s, this host's engine is %s (rebuild it with quip build --native)\n", file, info.engine, QUIP_BYTECODE_ENGINE);
+        free(bytes);
+        shell_json_free(cj);
         return 1;
       }
       h.bytecode = info.payload_type[0] != '\0';

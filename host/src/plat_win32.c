@@ -567,7 +567,34 @@ int plat_poll(plat_pollfd *fds, int n, int timeout_ms) {
   tv.tv_sec = timeout_ms / 1000;
   tv.tv_usec = (timeout_ms % 1000) * 1000;
   int r = select(0, &rd, &wr, &ex, timeout_ms < 0 ? NULL : &tv);
-  if (r == SOCKET_ERROR) return WSAGetLastError() == WSAEINTR ? 0 : -1;
+  if (r == SOCKET_ERROR) {
+    int e = WSAGetLastError();
+    if (e == WSAEINTR) return 0;
+    if (e != WSAENOTSOCK) return -1;
+    /* An entry is not (or no longer) a socket: select() refuses them all, where poll() flags
+     * just that one (POLLNVAL). Do the same: flag it, and ask once more about the rest. */
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+      int type = 0, len = (int)sizeof type;
+      if (fds[i].sock == PLAT_NO_SOCK || (fds[i].want & (PLAT_IN | PLAT_OUT)) == 0) continue;
+      if (getsockopt((SOCKET)fds[i].sock, SOL_SOCKET, SO_TYPE, (char *)&type, &len) != 0) {
+        fds[i].ready = PLAT_ERR; /* marks it for the loops below */
+        bad++;
+      }
+    }
+    if (bad == 0) return -1;
+    int wants[FD_SETSIZE];
+    for (int i = 0; i < n; i++) {
+      wants[i] = fds[i].want;
+      if (fds[i].ready == PLAT_ERR) fds[i].want = 0;
+    }
+    int rest = used > bad ? plat_poll(fds, n, 0) : 0; /* the bad ones are skipped now: no recursion beyond this */
+    for (int i = 0; i < n; i++) {
+      if (fds[i].want == 0 && wants[i] != 0) fds[i].ready = PLAT_ERR;
+      fds[i].want = wants[i];
+    }
+    return bad + (rest > 0 ? rest : 0);
+  }
   if (r == 0) return 0;
   int ready = 0;
   for (int i = 0; i < n; i++) {

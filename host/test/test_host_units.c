@@ -2,7 +2,8 @@
  * plat_win32.c): run on linux-x64, linux-armhf (qemu) and win32 (wine).
  *   test_host_units          the tests
  *   test_host_units stdin    reads stdin through plat_stdin_open until end of input and prints
- *                            "bytes N fnv1a XXXXXXXX" (proves the Win32 reader thread with pipes) */
+ *                            "bytes N fnv1a XXXXXXXX" (proves the Win32 reader thread with pipes)
+ *   test_host_units stdin hex  the same, and each chunk read in hex on stderr */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -374,6 +375,19 @@ static void test_tcp(void) {
   err = NULL;
   CHECK(plat_tcp_connect(NULL, "bad", 80, &err) == PLAT_NO_SOCK && err != NULL && strcmp(err, "EINVAL") == 0, "plat_tcp_connect to a bad address: EINVAL");
   CHECK(plat_poll(NULL, 0, 0) == 0, "plat_poll of nothing with timeout 0");
+
+  /* A closed socket left in the list is flagged (poll's POLLNVAL), and the others still answer. */
+  int up = 0;
+  plat_sock live = plat_udp_open("127.0.0.1", 0, &up, &err);
+  plat_sock dead = plat_udp_open("127.0.0.1", 0, &port, &err);
+  plat_close(dead);
+  plat_udp_send(live, (const uint8_t *)"z", 1, "127.0.0.1", up);
+  wait_ready(live, PLAT_IN, 3000);
+  plat_pollfd two[2] = {{dead, PLAT_IN, 0}, {live, PLAT_IN, 0}};
+  int pr = plat_poll(two, 2, 1000);
+  printf("# poll with a closed socket: %d, ready %d and %d\n", pr, two[0].ready, two[1].ready);
+  CHECK(pr == 2 && two[0].ready == PLAT_ERR && two[1].ready == PLAT_IN, "plat_poll flags a closed socket with PLAT_ERR and still reports the others");
+  plat_close(live);
 }
 
 static void test_misc_plat(void) {
@@ -859,7 +873,7 @@ static void test_jsonw(void) {
 
 /* ---- stdin mode ------------------------------------------------------------------------------ */
 
-static int stdin_mode(void) {
+static int stdin_mode(int hex) {
   if (plat_net_init() != 0) {
     printf("error: plat_net_init\n");
     return 2;
@@ -885,6 +899,11 @@ static int stdin_mode(void) {
     long n;
     while ((n = plat_stdin_read(buf, sizeof buf)) > 0) {
       reads++;
+      if (hex) { /* each chunk as it came, to see what a console or pipe delivers */
+        fprintf(stderr, "read %ld:", n);
+        for (long i = 0; i < n; i++) fprintf(stderr, " %02x", buf[i]);
+        fprintf(stderr, "\n");
+      }
       for (long i = 0; i < n; i++) h = (h ^ buf[i]) * 16777619u;
       total += (unsigned long)n;
     }
@@ -900,7 +919,7 @@ static int stdin_mode(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc > 1 && strcmp(argv[1], "stdin") == 0) return stdin_mode();
+  if (argc > 1 && strcmp(argv[1], "stdin") == 0) return stdin_mode(argc > 2 && strcmp(argv[2], "hex") == 0);
   const char *tmp = getenv("TMPDIR");
   if (tmp == NULL || tmp[0] == '\0') tmp = getenv("TEMP");
   if (tmp == NULL || tmp[0] == '\0') tmp = getenv("TMP");

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundle } from '../../build/bundle.ts';
 import { QuickJsSession } from './quickjs-runner.ts';
+import { measureFigure } from './measure.ts';
 
 const HARNESS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'vm', 'media-harness.ts');
 
@@ -17,39 +18,29 @@ export interface MediaReport {
   call_cpu_percent: number;
 }
 
+/** The raw harness figures, rounded as reported (shared by the wasm and the native runs). */
+export function mediaReport(raw: { encode: number; reference: number; packets: number; cpu: number }): MediaReport {
+  return {
+    rtp_packetize_per_s: Math.round(raw.packets),
+    g711_encode_samples_per_s: Math.round(raw.encode),
+    reference_g711_encode_samples_per_s: Math.round(raw.reference),
+    g711_ratio_vs_reference: Math.round((raw.encode / raw.reference) * 1000) / 1000,
+    call_cpu_percent: Math.round(raw.cpu * 1000) / 1000,
+  };
+}
+
 /** Runs each measurement for about `seconds` (calibrated), best of `repeats`. */
 export async function runMediaBench(seconds: number, repeats: number, log: (line: string) => void): Promise<MediaReport> {
   const built = await bundle({ entry: HARNESS, globalName: 'media', minify: true, forbidNodeBuiltins: true });
   const session = await QuickJsSession.open('media', built.code);
   try {
-    const measure = (fn: string, unitsPerCall: number, higherIsBetter: boolean): number => {
-      // Calibrate: grow n until one call takes a tenth of the budget, then scale.
-      let n = 50;
-      for (;;) {
-        const t0 = performance.now();
-        session.run(`media.${fn}(${n})`);
-        const ms = performance.now() - t0;
-        if (ms > 100 || n > 5e6) {
-          n = Math.max(unitsPerCall, Math.round((n * seconds * 1000) / Math.max(ms, 1)));
-          break;
-        }
-        n *= 4;
-      }
-      const values: number[] = [];
-      for (let r = 0; r < repeats; r++) values.push(session.run(`media.${fn}(${n})`) as number);
-      return higherIsBetter ? Math.max(...values) : Math.min(...values);
-    };
+    const measure = (fn: string, unitsPerCall: number, higherIsBetter: boolean): number =>
+      measureFigure((n) => session.run(`media.${fn}(${n})`) as number, () => performance.now(), seconds, repeats, unitsPerCall, higherIsBetter);
     const encode = measure('encodeSamplesPerSecond', 1, true);
     const reference = measure('referenceEncodeSamplesPerSecond', 1, true);
     const packets = measure('packetsPerSecond', 1, true);
     const cpu = measure('callCpuPercent', 50, false);
-    const report: MediaReport = {
-      rtp_packetize_per_s: Math.round(packets),
-      g711_encode_samples_per_s: Math.round(encode),
-      reference_g711_encode_samples_per_s: Math.round(reference),
-      g711_ratio_vs_reference: Math.round((encode / reference) * 1000) / 1000,
-      call_cpu_percent: Math.round(cpu * 1000) / 1000,
-    };
+    const report = mediaReport({ encode, reference, packets, cpu });
     log(`media: ${report.rtp_packetize_per_s.toLocaleString('en-US')} RTP packets/s, G.711 encode ${report.g711_encode_samples_per_s.toLocaleString('en-US')} samples/s (${report.g711_ratio_vs_reference}× the reference encoder), one call ${report.call_cpu_percent} % of a core`);
     return report;
   } finally {

@@ -8,6 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { bundle } from '../../build/bundle.ts';
 import { QuickJsSession, VM_SETTINGS, engineInfo } from './quickjs-runner.ts';
 import { TX_KEY_FIELDS, WORKLOAD, toBinaryString } from './workload.ts';
+import { measureLoop } from './measure.ts';
+import type { Measurement } from './measure.ts';
+
+export type { Measurement } from './measure.ts';
 import type { TxKeys, WorkloadMessage } from './workload.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -84,15 +88,6 @@ export class BenchError extends Error {
   }
 }
 
-export interface Measurement {
-  /** Messages processed per timed run. */
-  iterations: number;
-  /** Messages per second of each timed run. */
-  samples: number[];
-  median: number;
-  best: number;
-}
-
 export interface ParserResult {
   id: string;
   label: string;
@@ -132,12 +127,6 @@ export interface BenchReport {
 type Loop = 'parseLoop' | 'serializeLoop';
 
 const GLOBAL = '__quipBench';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 function show(v: unknown): string {
   return v === undefined ? 'undefined' : JSON.stringify(v);
@@ -199,32 +188,9 @@ class ParserRun {
     return r.ms;
   }
 
-  /**
-   * Calibrates the iteration count to ~`seconds`, then times `repeats` runs. Counts are whole
-   * workload cycles, so every message weighs the same in the mix.
-   */
+  /** Calibrated, repeated timing of `loop` inside this QuickJS session (see measure.ts). */
   measure(loop: Loop, seconds: number, repeats: number, cycle: number): Measurement {
-    const targetMs = seconds * 1000;
-    const calibrationMs = Math.max(targetMs / 10, 5);
-    let cycles = 1;
-    let ms = this.loop(loop, cycles * cycle);
-    while (ms < calibrationMs) {
-      const grow = ms > 0 ? Math.min(10, (calibrationMs * 1.25) / ms) : 10;
-      cycles = Math.ceil(cycles * Math.max(grow, 1.5));
-      ms = this.loop(loop, cycles * cycle);
-    }
-    const iterations = cycle * Math.max(1, Math.round((cycles * targetMs) / ms));
-    const samples: number[] = [];
-    for (let r = 0; r < repeats; r++) {
-      const t = this.loop(loop, iterations);
-      samples.push(iterations / (Math.max(t, 1e-3) / 1000));
-    }
-    return {
-      iterations,
-      samples: samples.map(Math.round),
-      median: Math.round(median(samples)),
-      best: Math.round(Math.max(...samples)),
-    };
+    return measureLoop((n) => this.loop(loop, n), seconds, repeats, cycle);
   }
 }
 
