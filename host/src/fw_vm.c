@@ -14,7 +14,57 @@ struct fw_vm {
   double deadline;
   size_t heap_limit;
   double watchdog_ms;
+  int refused; /* the heap limit refused an allocation during the current call */
 };
+
+/* The firmware heap's allocator: QuickJS's accounting and limit (as its default one), plus a
+ * note when the limit refuses an allocation, so that an out-of-memory is reported as one even
+ * when the engine then cannot allocate its "out of memory" error (it throws null instead). */
+#define HEAP_HDR 16 /* keeps the blocks malloc-aligned; holds the block's size */
+
+static void *heap_malloc(JSMallocState *s, size_t size) {
+  unsigned char *p = s->malloc_size + size > s->malloc_limit ? NULL : malloc(size + HEAP_HDR);
+  if (p == NULL) {
+    ((fw_vm *)s->opaque)->refused = 1;
+    return NULL;
+  }
+  memcpy(p, &size, sizeof size);
+  s->malloc_count++;
+  s->malloc_size += size + HEAP_HDR;
+  return p + HEAP_HDR;
+}
+
+static size_t heap_usable_size(const void *ptr) {
+  size_t size = 0;
+  if (ptr != NULL) memcpy(&size, (const unsigned char *)ptr - HEAP_HDR, sizeof size);
+  return size;
+}
+
+static void heap_free(JSMallocState *s, void *ptr) {
+  if (ptr == NULL) return;
+  s->malloc_count--;
+  s->malloc_size -= heap_usable_size(ptr) + HEAP_HDR;
+  free((unsigned char *)ptr - HEAP_HDR);
+}
+
+static void *heap_realloc(JSMallocState *s, void *ptr, size_t size) {
+  if (ptr == NULL) return size == 0 ? NULL : heap_malloc(s, size);
+  if (size == 0) {
+    heap_free(s, ptr);
+    return NULL;
+  }
+  size_t old = heap_usable_size(ptr);
+  unsigned char *p = s->malloc_size - old + size > s->malloc_limit ? NULL : realloc((unsigned char *)ptr - HEAP_HDR, size + HEAP_HDR);
+  if (p == NULL) {
+    ((fw_vm *)s->opaque)->refused = 1;
+    return NULL;
+  }
+  memcpy(p, &size, sizeof size);
+  s->malloc_size = s->malloc_size - old + size;
+  return p + HEAP_HDR;
+}
+
+static const JSMallocFunctions heap_functions = {heap_malloc, heap_free, heap_realloc, heap_usable_size};
 
 static int interrupt(JSRuntime *rt, void *opaque) {
   (void)rt;
@@ -42,7 +92,7 @@ static void take_fault(fw_vm *vm, const char *during, int timed_out, fw_fault *f
   }
   JS_FreeValue(ctx, e);
   snprintf(f->during, sizeof f->during, "%s", during);
-  if (strstr(text, "out of memory") != NULL) {
+  if (vm->refused || strstr(text, "out of memory") != NULL) {
     snprintf(f->kind, sizeof f->kind, "out-of-memory");
     snprintf(f->message, sizeof f->message, "firmware exceeded its %lu byte heap handling '%s'", (unsigned long)vm->heap_limit, during);
   } else if (timed_out || strstr(text, "interrupted") != NULL) {
@@ -78,6 +128,7 @@ static int guarded(fw_vm *vm, JSValue r, const char *during, fw_fault *f) {
 
 static void arm(fw_vm *vm) {
   JS_UpdateStackTop(vm->rt); /* the stack limit counts from here, not from where the VM was made */
+  vm->refused = 0;
   vm->deadline = plat_monotonic_ms() + vm->watchdog_ms;
 }
 
@@ -94,7 +145,7 @@ fw_vm *fw_vm_boot(const fw_vm_options *o, fw_fault *f) {
   vm->watchdog_ms = o->watchdog_ms;
   vm->deadline = 1e300;
   vm->event_fn = JS_UNDEFINED;
-  vm->rt = JS_NewRuntime();
+  vm->rt = JS_NewRuntime2(&heap_functions, vm);
   if (vm->rt != NULL) {
     JS_SetMemoryLimit(vm->rt, o->heap_limit);
     JS_SetMaxStackSize(vm->rt, o->stack_limit);

@@ -1,12 +1,12 @@
 /* quip-host: the native board host. Runs the quip firmware bundle in the QuickJS C engine on
  * the HAL of this machine (sockets, timers, files, WAV audio, the JSON-lines control channel),
  * with the board config's heap limit and watchdog, and boots what `quip flash` writes. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto.h"
+#include "file_read.h"
 #include "host_loop.h"
 #include "image.h"
 #include "jsonw.h"
@@ -70,43 +70,6 @@ static int usage(const char *message) {
   return 2;
 }
 
-static uint8_t *read_file(const char *path, size_t *len, size_t max, char *err, size_t errcap) {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) {
-    snprintf(err, errcap, "%s", strerror(errno));
-    return NULL;
-  }
-  size_t cap = 1 << 16, n = 0;
-  uint8_t *buf = malloc(cap + 1);
-  while (buf != NULL) {
-    if (n == cap) {
-      if (cap >= max) {
-        snprintf(err, errcap, "larger than %lu bytes", (unsigned long)max);
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      uint8_t *b = realloc(buf, cap * 2 + 1);
-      if (b == NULL) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = b;
-      cap *= 2;
-    }
-    size_t r = fread(buf + n, 1, cap - n, f);
-    n += r;
-    if (r == 0) break;
-  }
-  if (buf == NULL && err[0] == '\0') snprintf(err, errcap, "out of memory");
-  fclose(f);
-  if (buf != NULL) {
-    buf[n] = 0;
-    *len = n;
-  }
-  return buf;
-}
 
 static int run_script(const char *path);
 
@@ -149,7 +112,7 @@ int main(int argc, char **argv) {
       if (i + 2 >= argc) return usage("--compile needs <in.js> <out>");
       char err[1024] = "";
       size_t len, out_len;
-      uint8_t *src = read_file(argv[i + 1], &len, 64u << 20, err, sizeof err);
+      uint8_t *src = read_file(argv[i + 1], 64u << 20, &len, err, sizeof err);
       if (src == NULL) {
         fprintf(stderr, "error: cannot read %s: %s\n", argv[i + 1], err);
         return 1;
@@ -224,7 +187,7 @@ int main(int argc, char **argv) {
   if (strchr(b, '/') != NULL || strchr(b, '\\') != NULL || (blen > 5 && strcmp(b + blen - 5, ".json") == 0)) snprintf(path, sizeof path, "%s", b);
   else snprintf(path, sizeof path, "%s/%s.json", o->boards_dir, b);
   size_t cfg_len;
-  char *cfg = (char *)read_file(path, &cfg_len, 1u << 20, err, sizeof err);
+  char *cfg = (char *)read_file(path, 1u << 20, &cfg_len, err, sizeof err);
   if (cfg == NULL) {
     fprintf(stderr, "error: cannot read board config %s: %s\n", path, err);
     return 1;
@@ -315,7 +278,7 @@ int main(int argc, char **argv) {
   } else {
     size_t len;
     const char *file = o->image != NULL ? o->image : o->bundle;
-    uint8_t *bytes = read_file(file, &len, 64u << 20, err, sizeof err);
+    uint8_t *bytes = read_file(file, 64u << 20, &len, err, sizeof err);
     if (bytes == NULL) {
       fprintf(stderr, "error: cannot read %s %s: %s\n", o->image != NULL ? "image" : "bundle", file, err);
       shell_json_free(cj);
@@ -425,7 +388,7 @@ static JSValue js_cpu(JSContext *ctx, JSValueConst this_val, int argc, JSValueCo
 static int run_script(const char *path) {
   char err[512] = "";
   size_t len;
-  uint8_t *src = read_file(path, &len, 64u << 20, err, sizeof err);
+  uint8_t *src = read_file(path, 64u << 20, &len, err, sizeof err);
   if (src == NULL) {
     fprintf(stderr, "error: cannot read %s: %s\n", path, err);
     return 1;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dns.h"
+#include "file_read.h"
 
 #define MAX_DATAGRAM 65507
 #define CONNECT_TIMEOUT_MS 10000.0
@@ -334,15 +335,6 @@ static void dns_answer(quip_net *n, int id, const char *json, const char *error)
   push(n, e);
 }
 
-static char *read_text_file(const char *path, size_t max) {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) return NULL;
-  char *buf = malloc(max + 1);
-  size_t r = buf != NULL ? fread(buf, 1, max, f) : 0;
-  fclose(f);
-  if (buf != NULL) buf[r] = '\0';
-  return buf;
-}
 
 /* Sends the current try of a DNS query; 0 when sent. */
 static int dns_send(quip_net *n, nsock *q) {
@@ -395,8 +387,10 @@ int net_dns_query(quip_net *n, const char *name, const char *type) {
       return id;
     }
     /* The OS's own names first, as getaddrinfo does (no resolver round trip for localhost). */
-    char *hosts = read_text_file(n->hosts_file, 256 * 1024);
-    int found = hosts != NULL ? dns_hosts_lookup(hosts, norm, qtype, json, sizeof json) : 0;
+    size_t hlen;
+    char herr[128];
+    char *hosts = (char *)read_file(n->hosts_file, 1 << 20, &hlen, herr, sizeof herr);
+    int found = dns_hosts_lookup(hosts, norm, qtype, json, sizeof json); /* NULL text: localhost only */
     free(hosts);
     if (found > 0) {
       dns_answer(n, id, json, NULL);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file_read.h"
 #include "plat.h"
 #include "utf8.h"
 
@@ -111,30 +112,10 @@ static int file_for(storage_dir *s, const char *key, size_t keylen, char *path, 
 int storage_dir_get(storage_dir *s, const char *key, size_t keylen, char **value, size_t *len) {
   char path[4400];
   if (file_for(s, key, keylen, path, sizeof path) != 0) return 0;
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) return 0;
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  while (buf != NULL) {
-    if (n + 1024 >= cap) {
-      char *b = cap > 8 * MAX_VALUE_BYTES ? NULL : realloc(buf, cap * 2);
-      if (b == NULL) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = b;
-      cap *= 2;
-    }
-    size_t r = fread(buf + n, 1, cap - n - 1, f);
-    n += r;
-    if (r == 0) break;
-  }
-  fclose(f);
+  char err[128];
+  uint8_t *buf = read_file(path, MAX_VALUE_BYTES * 4, len, err, sizeof err);
   if (buf == NULL) return 0;
-  buf[n] = '\0';
-  *value = buf;
-  *len = n;
+  *value = (char *)buf;
   return 1;
 }
 
