@@ -115,14 +115,8 @@ static void load_dns_servers(quip_net *n, const char *list) {
       p += len;
       if (*p == ',') p++;
     }
-  } else {
-    FILE *f = fopen("/etc/resolv.conf", "r");
-    if (f != NULL) {
-      size_t r = fread(text, 1, sizeof text - 1, f);
-      text[r] = '\0';
-      fclose(f);
-      count = dns_parse_resolv_conf(text, found, MAX_DNS_SERVERS);
-    }
+  } else if (plat_resolver_config(text, sizeof text) == 0) {
+    count = dns_parse_resolv_conf(text, found, MAX_DNS_SERVERS);
   }
   for (int i = 0; i < count; i++) {
     /* "1.2.3.4", "1.2.3.4:5353", "::1", "[::1]:5353" */

@@ -97,6 +97,10 @@ plat_sock plat_stdin_open(void);
 /** Reads what stdin has: bytes, PLAT_AGAIN, or PLAT_EOF when stdin is closed. */
 long plat_stdin_read(uint8_t *buf, size_t cap);
 
+/** The OS's DNS resolver configuration as resolv.conf text ("nameserver <ip>" lines) into buf:
+ *  /etc/resolv.conf on POSIX, the adapters' DNS servers (GetNetworkParams) on Win32. 0 on success. */
+int plat_resolver_config(char *buf, size_t cap);
+
 /** The first non-loopback IPv4 address of this machine, or NULL. */
 const char *plat_first_external_ipv4(char buf[64]);
 

@@ -387,6 +387,15 @@ long plat_stdin_read(uint8_t *buf, size_t cap) {
   return (long)r;
 }
 
+int plat_resolver_config(char *buf, size_t cap) {
+  FILE *f = fopen("/etc/resolv.conf", "r");
+  if (f == NULL || cap == 0) return -1;
+  size_t r = fread(buf, 1, cap - 1, f);
+  buf[r] = '\0';
+  fclose(f);
+  return 0;
+}
+
 const char *plat_first_external_ipv4(char buf[64]) {
   struct ifaddrs *list = NULL;
   if (getifaddrs(&list) != 0) return NULL;

@@ -14,6 +14,7 @@
 #include <windows.h>
 #include <bcrypt.h>
 #include <io.h>
+#include <iphlpapi.h>
 #include <psapi.h>
 #include <stdlib.h>
 #include <string.h>
@@ -746,6 +747,26 @@ long plat_stdin_read(uint8_t *buf, size_t cap) {
 /* ---- the rest --------------------------------------------------------------------------- */
 
 /* SIO_GET_INTERFACE_LIST: IPv4 interfaces with their flags, from ws2_32 alone. */
+int plat_resolver_config(char *buf, size_t cap) {
+  ULONG size = 0;
+  if (cap == 0 || GetNetworkParams(NULL, &size) != ERROR_BUFFER_OVERFLOW) return -1;
+  FIXED_INFO *info = malloc(size);
+  if (info == NULL) return -1;
+  if (GetNetworkParams(info, &size) != NO_ERROR) {
+    free(info);
+    return -1;
+  }
+  size_t n = 0;
+  buf[0] = '\0';
+  for (IP_ADDR_STRING *a = &info->DnsServerList; a != NULL; a = a->Next) {
+    int w = snprintf(buf + n, cap - n, "nameserver %s\n", a->IpAddress.String);
+    if (w < 0 || (size_t)w >= cap - n) break;
+    n += (size_t)w;
+  }
+  free(info);
+  return 0;
+}
+
 const char *plat_first_external_ipv4(char buf[64]) {
   INTERFACE_INFO list[64];
   DWORD got = 0;
