@@ -7,6 +7,8 @@ import { BenchError, PARSERS, runBench } from './bench/run.ts';
 import type { BenchReport, ParserSpec } from './bench/run.ts';
 import { findSipp, formatSippLoad, runSippLoad } from './bench/sipp-load.ts';
 import type { SippLoadReport } from './bench/sipp-load.ts';
+import { runNativeBench } from './bench/native-bench.ts';
+import type { NativeReport } from './bench/native-bench.ts';
 
 export { BenchError, runBench } from './bench/run.ts';
 export type { BenchReport, RunOptions, ParserSpec } from './bench/run.ts';
@@ -33,6 +35,15 @@ reported as well, and so is the media hot path inside QuickJS: RTP packets built
 second, G.711 encoding against a textbook per-sample encoder, and the CPU share of one
 full-duplex 20 ms G.711 call (target <= 1 %).
 
+Native figures, same run: the same parser workload, harness and media loops run inside
+quip-host's own QuickJS C engine (dist/host/linux-x64/quip-host --run, the release build;
+built first when missing), and under qemu-arm for dist/host/linux-armhf/quip-host (emulated:
+not a board's speed). Whole phones: spawn to 'registered' against the lab server for quip-host
+with a JavaScript and a bytecode image (quip build --native) and for the emulator; two phones
+in a call with G.711 media through the lab, each process's CPU time (/proc/<pid>/stat) over
+--call-seconds of the connected call as percent of one core and its VmHWM/VmRSS, for quip-host
+and the emulator; the size of each built quip-host binary.
+
 Options:
   --json               Print exactly one JSON object on stdout (progress goes to stderr).
                        Fields: parse_msgs_per_s, sipjs_parse_msgs_per_s,
@@ -41,9 +52,22 @@ Options:
                        g711_encode_samples_per_s, reference_g711_encode_samples_per_s,
                        g711_ratio_vs_reference, call_cpu_percent, engine, settings,
                        workload, parsers (per-parser samples), notes. Fields for parsers
-                       not run are null.
+                       not run are null. Native: native_parse_msgs_per_s,
+                       native_ratio_vs_wasm, native_armhf_parse_msgs_per_s,
+                       native_armhf_ratio_vs_wasm, native_armhf_note,
+                       native_rtp_packetize_per_s, native_g711_encode_samples_per_s,
+                       native_media_call_cpu_percent (and native_armhf_ of these three),
+                       native_call_cpu_percent, native_call_vm_hwm_bytes,
+                       native_call_vm_rss_bytes, emulator_call_cpu_percent,
+                       emulator_call_vm_hwm_bytes, emulator_call_vm_rss_bytes,
+                       native_boot_to_registered_ms, native_bytecode_boot_to_registered_ms,
+                       emulator_boot_to_registered_ms, native_binary_bytes (per target),
+                       native (details; native.skipped says what was skipped and why).
   --seconds <s>        Time per measurement in seconds (default 1).
   --only <parsers>     Run only these parsers: quip, sipjs, jssip (comma-separated).
+  --call-seconds <s>   Measured window of each call (quip-host, emulator; default 10;
+                       0 skips the call figures).
+  --skip-native        No native figures (their fields are null).
   --sipp-seconds <s>   Then load the lab server with SIPp (Debian sip-tester) for this long:
                        digest registrations at --sipp-rate per second, users from a
                        generated users file (default 30; 0 skips it). JSON field sipp_load:
@@ -78,6 +102,8 @@ interface CliOptions {
   parsers: ParserSpec[];
   sippSeconds: number;
   sippRate: number;
+  callSeconds: number;
+  native: boolean;
 }
 
 /** A number option's value when `ok` accepts it; otherwise the usage error. */
@@ -89,7 +115,7 @@ function numberOption(read: ReadArgs, name: string, fallback: number, ok: (n: nu
 }
 
 function parseArgs(args: string[]): CliOptions | string {
-  const read = readArgs(args, { values: ['seconds', 'sipp-seconds', 'sipp-rate', 'only'], flags: ['json'] });
+  const read = readArgs(args, { values: ['seconds', 'sipp-seconds', 'sipp-rate', 'only', 'call-seconds'], flags: ['json', 'skip-native'] });
   if (typeof read === 'string') return read;
   const seconds = numberOption(read, 'seconds', 1, (n) => n > 0, 'a positive number');
   if (typeof seconds === 'string') return seconds;
@@ -97,6 +123,8 @@ function parseArgs(args: string[]): CliOptions | string {
   if (typeof sippSeconds === 'string') return sippSeconds;
   const sippRate = numberOption(read, 'sipp-rate', 200, (n) => n > 0, 'a positive number');
   if (typeof sippRate === 'string') return sippRate;
+  const callSeconds = numberOption(read, 'call-seconds', 10, (n) => n >= 0, 'a number >= 0');
+  if (typeof callSeconds === 'string') return callSeconds;
   let parsers = [...PARSERS];
   const only = lastValue(read, 'only');
   if (only !== undefined) {
@@ -105,7 +133,7 @@ function parseArgs(args: string[]): CliOptions | string {
     if (ids.length === 0 || unknown !== undefined) return `--only: unknown parser '${unknown ?? ''}' (choose from quip, sipjs, jssip)`;
     parsers = PARSERS.filter((p) => ids.includes(p.id));
   }
-  return { json: read.flags.has('json'), seconds, parsers, sippSeconds, sippRate };
+  return { json: read.flags.has('json'), seconds, parsers, sippSeconds, sippRate, callSeconds, native: !read.flags.has('skip-native') };
 }
 
 function fmtRate(n: number | null | undefined): string {
@@ -162,6 +190,38 @@ export function formatTable(report: BenchReport): string {
   return out.join('\n');
 }
 
+function fmtMs(n: number | null): string {
+  return n === null ? 'n/a' : `${n.toFixed(1)} ms`;
+}
+
+function fmtPercent(n: number | null): string {
+  return n === null ? 'n/a' : `${n} % of one core`;
+}
+
+function fmtMem(hwm: number | null, rss: number | null): string {
+  return hwm === null || rss === null ? 'n/a' : `VmHWM ${fmtBytes(hwm)}, VmRSS ${fmtBytes(rss)}`;
+}
+
+/** The native part of the human-readable report. */
+export function formatNative(n: NativeReport): string {
+  const x = (v: number | null): string => (v === null ? 'n/a' : `${v.toFixed(2)}x`);
+  const out = [
+    `Native: the firmware inside quip-host (${n.native.version ?? 'quip-host not available'})`,
+    `  parse inside quip-host linux-x64:      ${fmtRate(n.native_parse_msgs_per_s)} msgs/s (${x(n.native_ratio_vs_wasm)} the wasm figure)`,
+    `  parse inside quip-host linux-armhf:    ${fmtRate(n.native_armhf_parse_msgs_per_s)} msgs/s (${x(n.native_armhf_ratio_vs_wasm)} the wasm figure; ${n.native_armhf_note})`,
+    `  RTP packetize, linux-x64 / armhf:      ${fmtRate(n.native_rtp_packetize_per_s)} / ${fmtRate(n.native_armhf_rtp_packetize_per_s)} packets/s`,
+    `  G.711 encode, linux-x64 / armhf:       ${fmtRate(n.native_g711_encode_samples_per_s)} / ${fmtRate(n.native_armhf_g711_encode_samples_per_s)} samples/s`,
+    `  media frame loop of one call, x64 / armhf: ${n.native_media_call_cpu_percent ?? 'n/a'} / ${n.native_armhf_media_call_cpu_percent ?? 'n/a'} % of one core`,
+    `  one phone process in a call, quip-host: ${fmtPercent(n.native_call_cpu_percent)}; ${fmtMem(n.native_call_vm_hwm_bytes, n.native_call_vm_rss_bytes)}`,
+    `  one phone process in a call, emulator:  ${fmtPercent(n.emulator_call_cpu_percent)}; ${fmtMem(n.emulator_call_vm_hwm_bytes, n.emulator_call_vm_rss_bytes)}`,
+    `  boot to registered, quip-host: ${fmtMs(n.native_boot_to_registered_ms)} (JavaScript image), ${fmtMs(n.native_bytecode_boot_to_registered_ms)} (bytecode image); emulator: ${fmtMs(n.emulator_boot_to_registered_ms)}`,
+    `  quip-host binary: ${Object.entries(n.native_binary_bytes).map(([t, b]) => `${t} ${b === null ? 'not built' : fmtBytes(b)}`).join(', ')}`,
+    ...n.native.skipped.map((s) => `  skipped: ${s}`),
+    '',
+  ];
+  return out.join('\n');
+}
+
 /** Runs the command with the given output streams; resolves to the exit code. */
 export async function runBenchCli(args: string[], io: BenchIo = processIo): Promise<number> {
   if (wantsHelp(args)) {
@@ -176,9 +236,10 @@ export async function runBenchCli(args: string[], io: BenchIo = processIo): Prom
       parsers: options.parsers,
       log: (line) => io.err(`bench: ${line}\n`),
     });
+    const native = await nativePart(report, options, (line) => io.err(`bench: ${line}\n`));
     const sippLoad = await sippPart(options, (line) => io.err(`bench: ${line}\n`));
-    const full: BenchReport & { sipp_load: SippLoadReport | null } = { ...report, sipp_load: sippLoad };
-    io.out(options.json ? JSON.stringify(full) + '\n' : formatTable(report) + (sippLoad ? formatSippLoad(sippLoad) : ''));
+    const full: BenchReport & NativeReport & { sipp_load: SippLoadReport | null } = { ...report, ...native, sipp_load: sippLoad };
+    io.out(options.json ? JSON.stringify(full) + '\n' : formatTable(report) + formatNative(native) + (sippLoad ? formatSippLoad(sippLoad) : ''));
     return 0;
   } catch (err) {
     if (err instanceof BenchError) {
@@ -187,6 +248,19 @@ export async function runBenchCli(args: string[], io: BenchIo = processIo): Prom
     }
     throw err;
   }
+}
+
+/** The native figures (quip-host), or all of them null with the reason when --skip-native. */
+async function nativePart(report: BenchReport, o: CliOptions, log: (line: string) => void): Promise<NativeReport> {
+  const r = await runNativeBench(report, {
+    seconds: o.seconds,
+    repeats: report.settings.repeats,
+    callSeconds: o.callSeconds,
+    engine: o.native && o.parsers.some((p) => p.id === 'quip'),
+    log,
+    skip: o.native ? null : '--skip-native',
+  });
+  return r;
 }
 
 /** The SIPp load on the lab server, or null when skipped (--sipp-seconds 0, or no sipp here). */

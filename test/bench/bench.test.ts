@@ -11,6 +11,8 @@ import type { ParserSpec } from '../../scripts/bench/run.ts';
 import { QuickJsSession, VmError } from '../../scripts/bench/quickjs-runner.ts';
 import { WORKLOAD } from '../../scripts/bench/workload.ts';
 import { findSipp, runSippLoad } from '../../scripts/bench/sipp-load.ts';
+import { HOST_TARGETS, hostBinary } from '../../build/host-build.ts';
+import { findBinary } from '../../scripts/local-programs.ts';
 import type { TxKeys, WorkloadMessage } from '../../scripts/bench/workload.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -30,12 +32,13 @@ function capture(): { out: string[]; err: string[]; io: { out: (s: string) => vo
   return { out, err, io: { out: (s) => void out.push(s), err: (s) => void err.push(s) } };
 }
 
-// One short full run shared by the report tests.
+// One short full run shared by the report tests: the wasm figures, then the native ones (quip-host
+// --run on linux-x64 and under qemu-arm, boots to registered, 1 s calls of quip-host and emulator phones).
 let report: Promise<{ code: number; stdout: string; stderr: string }> | undefined;
 function fullRun(): Promise<{ code: number; stdout: string; stderr: string }> {
   report ??= (async () => {
     const c = capture();
-    const code = await runBenchCli(['--json', '--seconds', '0.05', '--sipp-seconds', '0'], c.io); // SIPp: its own test
+    const code = await runBenchCli(['--json', '--seconds', '0.05', '--sipp-seconds', '0', '--call-seconds', '1'], c.io); // SIPp: its own test
     return { code, stdout: c.out.join(''), stderr: c.err.join('') };
   })();
   return report;
@@ -55,7 +58,35 @@ const RATE_FIELDS = [
   'call_cpu_percent',
 ] as const;
 
+// Native fields: a positive number each, or null with native.skipped saying why.
+const NATIVE_FIELDS = [
+  'native_parse_msgs_per_s',
+  'native_ratio_vs_wasm',
+  'native_rtp_packetize_per_s',
+  'native_g711_encode_samples_per_s',
+  'native_media_call_cpu_percent',
+  'native_call_cpu_percent',
+  'native_call_vm_hwm_bytes',
+  'native_call_vm_rss_bytes',
+  'emulator_call_cpu_percent',
+  'emulator_call_vm_hwm_bytes',
+  'emulator_call_vm_rss_bytes',
+  'native_boot_to_registered_ms',
+  'native_bytecode_boot_to_registered_ms',
+  'emulator_boot_to_registered_ms',
+] as const;
+const NATIVE_ARMHF_FIELDS = [
+  'native_armhf_parse_msgs_per_s',
+  'native_armhf_ratio_vs_wasm',
+  'native_armhf_rtp_packetize_per_s',
+  'native_armhf_g711_encode_samples_per_s',
+  'native_armhf_media_call_cpu_percent',
+] as const;
+const onLinuxX64 = process.platform === 'linux' && process.arch === 'x64';
+const FULL_RUN_MS = 240_000; // wasm + native figures, qemu, 4 phone boots x 3 and two calls on a busy machine
+
 test('--json prints exactly one JSON object whose rates and ratios are positive numbers', async (t) => {
+  t.timeout(FULL_RUN_MS);
   const { code, stdout, stderr } = await fullRun();
   t.is(code, 0, stderr);
   t.true(stdout.endsWith('\n'));
@@ -81,7 +112,51 @@ test('--json prints exactly one JSON object whose rates and ratios are positive 
   t.true(r.response_ms.max >= r.response_ms.p50);
 });
 
+test('--json reports the native figures next to the wasm ones, or says why each is skipped', async (t) => {
+  t.timeout(FULL_RUN_MS);
+  const { code, stdout, stderr } = await fullRun();
+  t.is(code, 0, stderr);
+  const json = JSON.parse(stdout) as Record<string, unknown>;
+  const native = json['native'] as { skipped: string[]; engine_runs: Array<{ target: string; emulated: boolean }>; boot: unknown[]; calls: Array<{ phones: unknown[] }> };
+  t.true(Array.isArray(native.skipped));
+  const positive = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v > 0;
+  for (const field of [...NATIVE_FIELDS, ...NATIVE_ARMHF_FIELDS]) {
+    t.true(field in json, `${field} is emitted`);
+    t.true(positive(json[field]) || (json[field] === null && native.skipped.length > 0), `${field} = ${String(json[field])}; skipped: ${native.skipped.join('; ')}`);
+  }
+  // The bench builds the linux-x64 release host when it is missing, so on Linux x64 nothing of it is skipped.
+  if (onLinuxX64) {
+    for (const field of NATIVE_FIELDS) t.true(positive(json[field]), `${field} = ${String(json[field])}`);
+    t.deepEqual(native.engine_runs.map((r) => r.target).slice(0, 1), ['linux-x64']);
+    t.is(native.boot.length, 3, 'quip-host with a JavaScript image, with a bytecode image, the emulator');
+    t.deepEqual(native.calls.map((c) => c.phones.length), [2, 2], 'a quip-host call and an emulator call, two phones each');
+    t.regex(stderr, /native linux-x64: parse/);
+  }
+  const armhfRuns = existsSync(hostBinary('linux-armhf')) && findBinary('qemu-arm') !== null;
+  for (const field of NATIVE_ARMHF_FIELDS) {
+    if (armhfRuns) t.true(positive(json[field]), `${field} = ${String(json[field])}`);
+    else t.true(native.skipped.some((s) => s.startsWith('native_armhf_')), native.skipped.join('; '));
+  }
+  t.regex(String(json['native_armhf_note']), /emulated: qemu-arm/);
+  const sizes = json['native_binary_bytes'] as Record<string, number | null>;
+  t.deepEqual(Object.keys(sizes).sort(), [...HOST_TARGETS].sort());
+  for (const target of HOST_TARGETS) {
+    if (existsSync(hostBinary(target))) t.true(positive(sizes[target]), `${target}: ${String(sizes[target])}`);
+    else t.true(sizes[target] === null && native.skipped.some((s) => s.includes(target)), `${target} not built, said so`);
+  }
+});
+
+test('--skip-native reports every native figure as null and says why', async (t) => {
+  const c = capture();
+  const code = await runBenchCli(['--json', '--seconds', '0.02', '--only', 'sipjs', '--sipp-seconds', '0', '--skip-native'], c.io);
+  t.is(code, 0, c.err.join(''));
+  const json = JSON.parse(c.out.join('')) as Record<string, unknown>;
+  for (const field of [...NATIVE_FIELDS, ...NATIVE_ARMHF_FIELDS]) t.is(json[field], null, field);
+  t.deepEqual((json['native'] as { skipped: string[] }).skipped.filter((s) => s.includes('--skip-native')), ['all native figures: --skip-native']);
+});
+
 (sdpCoreExists ? test : test.skip)('--json reports the minified SIP+SDP core size', async (t) => {
+  t.timeout(FULL_RUN_MS);
   const { code, stdout } = await fullRun();
   t.is(code, 0);
   const v = (JSON.parse(stdout) as Record<string, unknown>)['sip_sdp_core_min_bytes'];
@@ -137,7 +212,9 @@ test('usage errors and --help', async (t) => {
   t.is(await runBenchCli(['--frobnicate']), 2);
   t.is(await runBenchCli(['--sipp-seconds', '-1']), 2);
   t.is(await runBenchCli(['--sipp-rate', '0']), 2);
+  t.is(await runBenchCli(['--call-seconds', '-1']), 2);
   t.regex(c.out.join(''), /--sipp-seconds <s>/);
+  t.regex(c.out.join(''), /--call-seconds <s>/);
 });
 
 test('bundle() refuses Node builtins in firmware code and says where', async (t) => {
