@@ -37,51 +37,54 @@ async function until(cond: () => boolean, ms = 10000): Promise<void> {
   }
 }
 
-test.serial('a native x64 phone calls a native armhf phone from the keypad: ring, answer, hold, resume, hang up (with 407 and 100rel through the proxy)', async (t) => {
-  t.timeout(180000);
-  const { phone, logs } = await labWithPhones(t);
-  const started = Date.now();
-  const [alice, bob] = await Promise.all([phone('alice', 'desk6', 'secret', [], 'x64'), phone('bob', 'desk6', 'secret', [], 'armhf')]);
-  const registeredMs = Date.now() - started;
-  for (const [p, user] of [[alice, 'alice'], [bob, 'bob']] as const) {
-    const reg = p.events.find((e) => e.event === 'registered')!;
-    t.is(reg.aor, `sip:${user}@127.0.0.1`);
-    t.regex(String(reg.contact), new RegExp(`^sip:${user}@127\\.0\\.0\\.1:\\d+$`));
-  }
-  const dialAt = Date.now();
-  for (const d of '2002') alice.send({ key: d });
-  alice.send({ key: 'send' });
-  const incoming = await bob.waitFor((e) => e.event === 'incoming', CALL_MS);
-  t.regex(String(incoming.from), /Alice|alice/);
-  await bob.waitForScreen((l) => l[0] === 'Incoming call', CALL_MS);
-  await state(alice, 'ringing');
-  t.true(bob.events.some((e) => e.event === 'display' && e.ringing === true), 'the ringer rings');
-  bob.send({ key: 'send' });
-  await state(alice, 'connected');
-  await state(bob, 'connected');
-  const setupMs = Date.now() - dialAt;
-  await alice.waitForScreen((l) => l[0]!.startsWith('Connected'), CALL_MS);
-  alice.send({ key: 'hold' });
-  await state(alice, 'held');
-  await state(bob, 'held');
-  const n = alice.events.length;
-  const m = bob.events.length;
-  alice.send({ key: 'hold' });
-  await state(alice, 'connected', n);
-  await state(bob, 'connected', m); // the callee saw the resume too
-  alice.send({ key: 'end' });
-  const bobEnd = await state(bob, 'ended');
-  t.is(bobEnd.reason, 'Remote hangup');
-  await state(alice, 'ended');
-  t.deepEqual(callStates(bob).filter((s, i, a) => a.indexOf(s) === i), ['connected', 'held', 'ended']);
-  t.true(logs.some((l) => /INVITE/.test(l) && /407/.test(l)), 'the proxy challenged the caller');
-  await until(() => logs.some((l) => /^\S+ BYE .* 200 OK/.test(l)), CALL_MS); // BYE went through the proxy (Record-Route)
-  t.true(logs.some((l) => /^\S+ PRACK .* 200 OK/.test(l)), 'the reliable 180 was PRACKed through the proxy');
-  await quitClean(t, [['alice', alice], ['bob', bob]]);
-  t.log(`registered both in ${registeredMs} ms, call set up in ${setupMs} ms`);
-});
+// Caller (alice) and callee (bob) hosts: each native host calls the other.
+for (const [aHost, bHost] of [['x64', 'armhf'], ['armhf', 'x64']] as const) {
+  test.serial(`a native ${aHost} phone calls a native ${bHost} phone from the keypad: ring, answer, hold, resume, hang up (with 407 and 100rel through the proxy)`, async (t) => {
+    t.timeout(180000);
+    const { phone, logs } = await labWithPhones(t);
+    const started = Date.now();
+    const [alice, bob] = await Promise.all([phone('alice', 'desk6', 'secret', [], aHost), phone('bob', 'desk6', 'secret', [], bHost)]);
+    const registeredMs = Date.now() - started;
+    for (const [p, user] of [[alice, 'alice'], [bob, 'bob']] as const) {
+      const reg = p.events.find((e) => e.event === 'registered')!;
+      t.is(reg.aor, `sip:${user}@127.0.0.1`);
+      t.regex(String(reg.contact), new RegExp(`^sip:${user}@127\\.0\\.0\\.1:\\d+$`));
+    }
+    const dialAt = Date.now();
+    for (const d of '2002') alice.send({ key: d });
+    alice.send({ key: 'send' });
+    const incoming = await bob.waitFor((e) => e.event === 'incoming', CALL_MS);
+    t.regex(String(incoming.from), /Alice|alice/);
+    await bob.waitForScreen((l) => l[0] === 'Incoming call', CALL_MS);
+    await state(alice, 'ringing');
+    t.true(bob.events.some((e) => e.event === 'display' && e.ringing === true), 'the ringer rings');
+    bob.send({ key: 'send' });
+    await state(alice, 'connected');
+    await state(bob, 'connected');
+    const setupMs = Date.now() - dialAt;
+    await alice.waitForScreen((l) => l[0]!.startsWith('Connected'), CALL_MS);
+    alice.send({ key: 'hold' });
+    await state(alice, 'held');
+    await state(bob, 'held');
+    const n = alice.events.length;
+    const m = bob.events.length;
+    alice.send({ key: 'hold' });
+    await state(alice, 'connected', n);
+    await state(bob, 'connected', m); // the callee saw the resume too
+    alice.send({ key: 'end' });
+    const bobEnd = await state(bob, 'ended');
+    t.is(bobEnd.reason, 'Remote hangup');
+    await state(alice, 'ended');
+    t.deepEqual(callStates(bob).filter((s, i, a) => a.indexOf(s) === i), ['connected', 'held', 'ended']);
+    t.true(logs.some((l) => /INVITE/.test(l) && /407/.test(l)), 'the proxy challenged the caller');
+    await until(() => logs.some((l) => /^\S+ BYE .* 200 OK/.test(l)), CALL_MS); // BYE went through the proxy (Record-Route)
+    t.true(logs.some((l) => /^\S+ PRACK .* 200 OK/.test(l)), 'the reliable 180 was PRACKed through the proxy');
+    await quitClean(t, [['alice', alice], ['bob', bob]]);
+    t.log(`registered both in ${registeredMs} ms, call set up in ${setupMs} ms`);
+  });
+}
 
-// Caller (alice) and callee (bob) hosts: the native host against the emulator, and native to native.
+// Caller and callee hosts for audio: the native host against the emulator both ways, and native to native.
 const PAIRS: ReadonlyArray<readonly [HostName, HostName]> = [['x64', 'node'], ['node', 'x64'], ['armhf', 'x64']];
 
 for (const [aHost, bHost] of PAIRS) {
@@ -128,11 +131,13 @@ for (const [aHost, bHost] of PAIRS) {
     }
     const atB = readWav(readFileSync(bOut)).samples;
     const atA = readWav(readFileSync(aOut)).samples;
+    // Scored per 20 ms frame (frameScores): the codec path is bit-exact (≈ 90 dB a frame), but on
+    // a loaded machine a phone's audio clock may stall past the jitter buffer and conceal a frame
+    // or two, which the 2 s snr() (logged) turns into ~20 dB: at most 10 % of frames may be off.
     for (const [dir, rec, ideal] of [['A→B', atB, ulawRoundTrip(signal(A_FREQS, 1))], ['B→A', atA, ulawRoundTrip(signal(B_FREQS, 1))]] as const) {
       const s = snr(rec, ideal, 40);
       const f = frameScores(rec, ideal);
       t.log(`${dir}: SNR ${s.db.toFixed(1)} dB over 2 s from ${(s.start / RATE).toFixed(2)} s; per 20 ms frame: median ${f.medianDb.toFixed(1)} dB, ${f.clean} of ${f.frames} ≥ 30 dB`);
-      t.true(s.db >= 30, `${dir} SNR ${s.db.toFixed(1)} dB`);
       t.true(f.frames >= 150, `${dir}: only ${f.frames} frames of audio`);
       t.true(f.medianDb >= 60, `${dir}: median frame ${f.medianDb.toFixed(1)} dB, not bit-exact G.711`);
       t.true(f.clean >= f.frames * 0.9, `${dir}: ${f.clean} of ${f.frames} frames ≥ 30 dB`);

@@ -9,6 +9,7 @@ import { readWav } from '../../hal/emulator/wav.ts';
 import { audioPath, frameScores, signal, ulawRoundTrip, wavFile } from '../helpers/audio-signal.ts';
 import { Baresip } from '../helpers/baresip.ts';
 import type { EmulatorProcess } from '../helpers/emulator-process.ts';
+import type { HostName } from '../helpers/hosts.ts';
 import { sleep, withPeer } from '../helpers/interop.ts';
 import { labWithPhones } from '../helpers/lab-phones.ts';
 import { DOMAIN, startLab } from '../server/lab-fixture.ts';
@@ -71,67 +72,78 @@ function baresipCodecs(bs: Baresip): { encoder?: string; decoder?: string } {
   return { encoder: pick('encoder'), decoder: pick('decoder') };
 }
 
-test.serial('quip calls baresip through the lab: baresip answers by itself, PCMU both ways, its audio arrives bit-exact', async (t) => {
-  const { lab, logs, phone } = await labForBaresip(t);
-  const bs = await startBaresip(t, lab.port, 'q2b', ';answermode=auto');
-  const out = audioPath('q2b-quip-out.wav');
-  const alice = await phone('alice', 'desk6', 'secret', ['--audio-in', wavFile('q2b-quip-in.wav', signal(Q_FREQS, 2)), '--audio-out', out]);
+/** The phone's host in a test's name: the emulator's tests keep their names, a native host says so. */
+const onHost = (host: HostName): string => (host === 'node' ? '' : ` (a native ${host} phone)`);
 
-  alice.send({ dial: '2002' }); // bob's number: the lab forwards to baresip's registered contact
-  await alice.waitFor((e) => e.event === 'call_state' && e.state === 'connected');
-  await bs.waitEvent((e) => e.type === 'CALL_ESTABLISHED');
-  await mediaFlowing(alice, 175); // 3.5 s of baresip's audio: enough frames to score
-  // quip offered PCMU, PCMA; baresip takes the first it supports.
-  t.deepEqual(baresipCodecs(bs), { encoder: 'PCMU', decoder: 'PCMU' });
+/** Quits the phone (closing its WAV); a native one must exit 0 — on x64 no sanitizer report. */
+async function quitPhone(t: ExecutionContext, p: EmulatorProcess): Promise<void> {
+  const code = await p.quit();
+  if (p.host !== 'node') t.is(code, 0, `${p.host} exit code; stderr: ${p.stderr.slice(-10).join(' | ')}`);
+}
 
-  alice.send({ key: 'end' });
-  await alice.waitFor((e) => e.event === 'call_state' && e.state === 'ended');
-  const closed = await bs.waitEvent((e) => e.type === 'CALL_CLOSED');
-  t.is(closed.direction, 'incoming');
-  t.is(closed.param, 'Connection reset by peer', "libre's words for: the far end sent BYE");
-  t.true(await eventually(() => logs.some((l) => / BYE sip:alice@127\.0\.0\.1 → \S+ 200 OK /.test(l))), 'the BYE was answered 200 through the lab');
-  await alice.quit(); // closes the WAV
-  t.is(await bs.stop(), 0, 'baresip quits cleanly on the control command');
+for (const host of ['node', 'x64'] as const) {
+  test.serial(`quip calls baresip through the lab: baresip answers by itself, PCMU both ways, its audio arrives bit-exact${onHost(host)}`, async (t) => {
+    const { lab, logs, phone } = await labForBaresip(t);
+    const bs = await startBaresip(t, lab.port, `q2b-${host}`, ';answermode=auto');
+    const out = audioPath(`q2b-${host}-quip-out.wav`);
+    const alice = await phone('alice', 'desk6', 'secret', ['--audio-in', wavFile(`q2b-${host}-quip-in.wav`, signal(Q_FREQS, 2)), '--audio-out', out], host);
 
-  const [dec] = bs.recordings('dec');
-  assertSignal(t, 'PCMU baresip→quip', readWav(readFileSync(out)).samples, ulawRoundTrip(signal(B_FREQS, 1)));
-  assertSignal(t, 'PCMU quip→baresip', readWav(readFileSync(dec!)).samples, ulawRoundTrip(signal(Q_FREQS, 1)));
-  t.deepEqual(alice.events.filter((e) => e.event === 'error' || e.event === 'watchdog'), []);
-});
+    alice.send({ dial: '2002' }); // bob's number: the lab forwards to baresip's registered contact
+    await alice.waitFor((e) => e.event === 'call_state' && e.state === 'connected');
+    await bs.waitEvent((e) => e.type === 'CALL_ESTABLISHED');
+    await mediaFlowing(alice, 175); // 3.5 s of baresip's audio: enough frames to score
+    // quip offered PCMU, PCMA; baresip takes the first it supports.
+    t.deepEqual(baresipCodecs(bs), { encoder: 'PCMU', decoder: 'PCMU' });
 
-test.serial('baresip calls quip through the lab offering only PCMA: the phone rings, answers, audio both ways, baresip hangs up', async (t) => {
-  const { lab, logs, phone } = await labForBaresip(t);
-  // audio_codecs=PCMA: baresip offers A-law alone, so quip must answer with its second codec.
-  const bs = await startBaresip(t, lab.port, 'b2q', ';audio_codecs=PCMA');
-  const out = audioPath('b2q-quip-out.wav');
-  const alice = await phone('alice', 'desk6', 'secret', ['--audio-in', wavFile('b2q-quip-in.wav', signal(Q_FREQS, 2)), '--audio-out', out]);
+    alice.send({ key: 'end' });
+    await alice.waitFor((e) => e.event === 'call_state' && e.state === 'ended');
+    const closed = await bs.waitEvent((e) => e.type === 'CALL_CLOSED');
+    t.is(closed.direction, 'incoming');
+    t.is(closed.param, 'Connection reset by peer', "libre's words for: the far end sent BYE");
+    t.true(await eventually(() => logs.some((l) => / BYE sip:alice@127\.0\.0\.1 → \S+ 200 OK /.test(l))), 'the BYE was answered 200 through the lab');
+    await quitPhone(t, alice); // closes the WAV
+    t.is(await bs.stop(), 0, 'baresip quits cleanly on the control command');
 
-  const dialed = await bs.command('dial', `sip:2001@127.0.0.1:${lab.port}`);
-  t.true(dialed.ok, dialed.data);
-  const incoming = await alice.waitFor((e) => e.event === 'incoming');
-  t.regex(String(incoming.from), /bob@127\.0\.0\.1/);
-  await bs.waitEvent((e) => e.type === 'CALL_RINGING');
-  alice.send({ key: 'send' });
-  await alice.waitFor((e) => e.event === 'call_state' && e.state === 'connected');
-  await bs.waitEvent((e) => e.type === 'CALL_ESTABLISHED');
-  await mediaFlowing(alice, 175);
-  t.deepEqual(baresipCodecs(bs), { encoder: 'PCMA', decoder: 'PCMA' });
+    const [dec] = bs.recordings('dec');
+    assertSignal(t, 'PCMU baresip→quip', readWav(readFileSync(out)).samples, ulawRoundTrip(signal(B_FREQS, 1)));
+    assertSignal(t, 'PCMU quip→baresip', readWav(readFileSync(dec!)).samples, ulawRoundTrip(signal(Q_FREQS, 1)));
+    t.deepEqual(alice.events.filter((e) => e.event === 'error' || e.event === 'watchdog'), []);
+  });
 
-  const hungUp = await bs.command('hangup');
-  t.true(hungUp.ok, hungUp.data);
-  const ended = await alice.waitFor((e) => e.event === 'call_state' && e.state === 'ended');
-  t.is(ended.direction, 'in');
-  t.is(ended.reason, 'Remote hangup');
-  await bs.waitEvent((e) => e.type === 'CALL_CLOSED');
-  t.true(await eventually(() => logs.some((l) => / BYE sip:bob@127\.0\.0\.1\S* → \S+ 200 OK /.test(l))), 'the BYE was answered 200 through the lab');
-  await alice.quit();
-  await bs.stop();
+  test.serial(`baresip calls quip through the lab offering only PCMA: the phone rings, answers, audio both ways, baresip hangs up${onHost(host)}`, async (t) => {
+    const { lab, logs, phone } = await labForBaresip(t);
+    // audio_codecs=PCMA: baresip offers A-law alone, so quip must answer with its second codec.
+    const bs = await startBaresip(t, lab.port, `b2q-${host}`, ';audio_codecs=PCMA');
+    const out = audioPath(`b2q-${host}-quip-out.wav`);
+    const alice = await phone('alice', 'desk6', 'secret', ['--audio-in', wavFile(`b2q-${host}-quip-in.wav`, signal(Q_FREQS, 2)), '--audio-out', out], host);
 
-  const [dec] = bs.recordings('dec');
-  assertSignal(t, 'PCMA baresip→quip', readWav(readFileSync(out)).samples, alawRoundTrip(signal(B_FREQS, 1)));
-  assertSignal(t, 'PCMA quip→baresip', readWav(readFileSync(dec!)).samples, alawRoundTrip(signal(Q_FREQS, 1)));
-  t.deepEqual(alice.events.filter((e) => e.event === 'error' || e.event === 'watchdog'), []);
-});
+    const dialed = await bs.command('dial', `sip:2001@127.0.0.1:${lab.port}`);
+    t.true(dialed.ok, dialed.data);
+    const incoming = await alice.waitFor((e) => e.event === 'incoming');
+    t.regex(String(incoming.from), /bob@127\.0\.0\.1/);
+    await bs.waitEvent((e) => e.type === 'CALL_RINGING');
+    alice.send({ key: 'send' });
+    await alice.waitFor((e) => e.event === 'call_state' && e.state === 'connected');
+    await bs.waitEvent((e) => e.type === 'CALL_ESTABLISHED');
+    await mediaFlowing(alice, 175);
+    t.deepEqual(baresipCodecs(bs), { encoder: 'PCMA', decoder: 'PCMA' });
+
+    const hungUp = await bs.command('hangup');
+    t.true(hungUp.ok, hungUp.data);
+    const ended = await alice.waitFor((e) => e.event === 'call_state' && e.state === 'ended');
+    t.is(ended.direction, 'in');
+    t.is(ended.reason, 'Remote hangup');
+    await bs.waitEvent((e) => e.type === 'CALL_CLOSED');
+    t.true(await eventually(() => logs.some((l) => / BYE sip:bob@127\.0\.0\.1\S* → \S+ 200 OK /.test(l))), 'the BYE was answered 200 through the lab');
+    await quitPhone(t, alice);
+    await bs.stop();
+
+    const [dec] = bs.recordings('dec');
+    assertSignal(t, 'PCMA baresip→quip', readWav(readFileSync(out)).samples, alawRoundTrip(signal(B_FREQS, 1)));
+    assertSignal(t, 'PCMA quip→baresip', readWav(readFileSync(dec!)).samples, alawRoundTrip(signal(Q_FREQS, 1)));
+    t.deepEqual(alice.events.filter((e) => e.event === 'error' || e.event === 'watchdog'), []);
+  });
+}
 
 test.serial('quip puts baresip on hold and takes it off: baresip accepts both re-INVITEs, audio resumes', async (t) => {
   const { lab, phone } = await labForBaresip(t);

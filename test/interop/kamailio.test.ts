@@ -11,6 +11,8 @@ import type { LabServer } from '../../server/lab-server.ts';
 import { defaultUsers } from '../../server/users.ts';
 import { audioPath, frameScores, signal, ulawRoundTrip, wavFile } from '../helpers/audio-signal.ts';
 import { EmulatorProcess } from '../helpers/emulator-process.ts';
+import type { EmuEvent } from '../helpers/emulator-process.ts';
+import type { HostName } from '../helpers/hosts.ts';
 import { withPeer } from '../helpers/interop.ts';
 import { startKamailio } from '../helpers/kamailio.ts';
 import type { KamailioServer } from '../helpers/kamailio.ts';
@@ -63,9 +65,9 @@ async function stop(p: EmulatorProcess): Promise<void> {
   await p.quit();
 }
 
-async function phone(t: ExecutionContext, user: string, extra: string[] = []): Promise<EmulatorProcess> {
+async function phone(t: ExecutionContext, user: string, extra: string[] = [], host: HostName = 'node'): Promise<EmulatorProcess> {
   const image = await firmwareImage('desk6');
-  const p = new EmulatorProcess(['--board', 'desk6', '--image', image, '--account', `sip:${user}:secret@127.0.0.1:${kamailio!.port}`, ...extra]);
+  const p = new EmulatorProcess(['--board', 'desk6', '--image', image, '--account', `sip:${user}:secret@127.0.0.1:${kamailio!.port}`, ...extra], undefined, host);
   t.teardown(async () => {
     await stop(p);
     if (!t.passed) for (const l of p.stderr.slice(-20)) t.log(`${user}: ${l}`);
@@ -152,6 +154,63 @@ test.serial('two quip phones register with digest at Kamailio and talk through i
     t.true(sc.medianDb >= 30, `${dir} median frame SNR ${sc.medianDb.toFixed(1)} dB`);
     t.true(sc.clean >= sc.frames * 0.9, `${dir}: only ${sc.clean} of ${sc.frames} frames clean`);
   }
+});
+
+test.serial('two native phones (x64 and armhf under qemu) register at Kamailio and call each other: media flows both ways, both end', async (t) => {
+  t.timeout(180000);
+  logsOnFailure(t);
+  const saved = (user: string): RegExp => new RegExp(`REGISTER saved for ${user} from 127\\.0\\.0\\.1:`);
+  const count = (re: RegExp): number => kamailio!.log.filter((l) => re.test(l)).length;
+  const before = { alice: count(saved('alice')), bob: count(saved('bob')), aliceInvite: count(/INVITE from alice to sip:bob@/), bobInvite: count(/INVITE from bob to sip:alice@/) };
+  const byes = { alice: count(/in-dialog BYE from alice routed to sip:bob@/), bob: count(/in-dialog BYE from bob routed to sip:alice@/) };
+  const started = Date.now();
+  const [alice, bob] = await Promise.all([phone(t, 'alice', [], 'x64'), phone(t, 'bob', [], 'armhf')]);
+  const registeredMs = Date.now() - started;
+  for (const [p, user] of [[alice, 'alice'], [bob, 'bob']] as const) {
+    const reg = p.events.find((e) => e.event === 'registered')!;
+    t.regex(String(reg.aor), new RegExp(`^sip:${user}@127\\.0\\.0\\.1`));
+    t.true(Number(reg.expires) > 0 && Number(reg.expires) <= 7200, `${user} granted ${String(reg.expires)} s`);
+  }
+  t.true(await kamailioLogged(saved('alice'), before.alice + 1), 'Kamailio saved the x64 phone\'s binding');
+  t.true(await kamailioLogged(saved('bob'), before.bob + 1), 'Kamailio saved the armhf phone\'s binding');
+
+  /** One call from `caller` to `target`, answered by `callee`: RTP both ways, then `hanger` hangs up. */
+  const call = async (caller: EmulatorProcess, callee: EmulatorProcess, target: string, hanger: EmulatorProcess): Promise<void> => {
+    const [c0, e0] = [caller.events.length, callee.events.length];
+    caller.send({ dial: target });
+    await callee.waitFor((e) => e.event === 'incoming', 30000, e0);
+    callee.send({ key: 'send' });
+    const up = await caller.waitFor((e) => e.event === 'call_state' && e.state === 'connected', 30000, c0);
+    const upThere = await callee.waitFor((e) => e.event === 'call_state' && e.state === 'connected', 30000, e0);
+    // 2 s of RTP each way in this call, counted by each phone's own stream
+    const flowing = (p: EmulatorProcess, id: unknown, from: number): Promise<EmuEvent> =>
+      p.waitFor((e) => e.event === 'media_stats' && e.call_id === id && (e.received as number) >= 100 && (e.sent as number) >= 100, 30000, from);
+    await Promise.all([flowing(caller, up.call_id, c0), flowing(callee, upThere.call_id, e0)]);
+    hanger.send({ key: 'end' });
+    const [endCaller, endCallee] = await Promise.all([
+      caller.waitFor((e) => e.event === 'call_state' && e.state === 'ended', 30000, c0),
+      callee.waitFor((e) => e.event === 'call_state' && e.state === 'ended', 30000, e0),
+    ]);
+    t.is((hanger === caller ? endCallee : endCaller).reason, 'Remote hangup');
+    for (const [p, id] of [[caller, up.call_id], [callee, upThere.call_id]] as const) {
+      const s = p.events.filter((e) => e.event === 'media_stats' && e.call_id === id).pop()!;
+      t.log(`${p.host}: sent ${String(s.sent)}, received ${String(s.received)}, lost ${String(s.lost)}, concealed ${String(s.concealed)}`);
+      t.is(s.lost, 0, `${p.host} lost packets`);
+    }
+  };
+  // x64 dials bob's number and hangs up; then armhf calls alice by name and hangs up itself.
+  await call(alice, bob, '2002', alice);
+  t.true(await kamailioLogged(/INVITE from alice to sip:bob@127\.0\.0\.1:\d+/, before.aliceInvite + 1), 'the number was mapped to bob\'s contact');
+  t.true(await kamailioLogged(/in-dialog BYE from alice routed to sip:bob@/, byes.alice + 1), 'BYE through Kamailio');
+  await call(bob, alice, `sip:alice@127.0.0.1:${kamailio!.port}`, bob);
+  t.true(await kamailioLogged(/INVITE from bob to sip:alice@127\.0\.0\.1:\d+/, before.bobInvite + 1), 'bob\'s INVITE, authenticated and routed to alice');
+  t.true(await kamailioLogged(/in-dialog BYE from bob routed to sip:alice@/, byes.bob + 1), 'the armhf phone\'s BYE through Kamailio');
+
+  await Promise.all([stop(alice), stop(bob)]);
+  t.deepEqual(await Promise.all([alice.exited, bob.exited]), [0, 0], `both phones quit cleanly (x64: no sanitizer report); stderr: ${alice.stderr.slice(-5).join(' | ')}`);
+  t.false(alice.stderr.some((l) => /AddressSanitizer|LeakSanitizer|runtime error:/.test(l)), 'sanitizer report');
+  for (const p of [alice, bob]) t.deepEqual(p.events.filter((e) => e.event === 'error' || e.event === 'watchdog'), [], `${p.host}: firmware faults`);
+  t.log(`registered both in ${registeredMs} ms`);
 });
 
 test.serial('blind transfer through Kamailio: REFER and NOTIFY follow the route set, and the transferee calls the target', async (t) => {
