@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "host_loop.h"
+#include "json_flat.h"
 #include "jsonw.h"
 
 static void control_error(host *h, const char *message) {
@@ -32,8 +33,25 @@ static void control_event(host *h, const char *command_json) {
 }
 
 static void apply_line(host *h, const char *line, size_t len) {
-  shell_arg a[2] = {{SA_STR, line, len, 0}, {SA_STR, h->board_keys, strlen(h->board_keys), 0}};
+  /* Decoded as Node's readline decodes stdin: each malformed UTF-8 sequence becomes U+FFFD (a
+   * 3-byte surrogate too), a BOM stays. QuickJS alone would keep a surrogate and echo it. */
+  size_t n = 0, bom = len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+  char *text = json_utf8_lossy((const uint8_t *)line, len, &n); /* it drops the BOM */
+  char *withbom = text != NULL && bom > 0 ? malloc(n + bom + 1) : NULL;
+  if (withbom != NULL) {
+    memcpy(withbom, line, bom);
+    memcpy(withbom + bom, text, n + 1);
+    free(text);
+    text = withbom;
+    n += bom;
+  }
+  if (text == NULL) {
+    control_error(h, "control line could not be read");
+    return;
+  }
+  shell_arg a[2] = {{SA_STR, text, n, 0}, {SA_STR, h->board_keys, strlen(h->board_keys), 0}};
   char *out = shell_call(h->sh, "controlLine", 2, a);
+  free(text);
   shell_json *j = out != NULL ? shell_json_parse(h->sh, out) : NULL;
   free(out);
   if (j == NULL) {
@@ -41,8 +59,15 @@ static void apply_line(host *h, const char *line, size_t len) {
     return;
   }
   char *s;
-  if ((s = shell_json_str(j, "error")) != NULL) {
-    control_error(h, s);
+  if ((s = shell_json_text(j, "error")) != NULL) {
+    /* As JSON text: a NUL in the echoed line stays in the message (\u0000), as quip emulate prints it. */
+    jsonw w;
+    jw_init(&w);
+    jw_raw(&w, "{\"event\":\"error\",\"where\":\"control\",\"message\":");
+    jw_raw(&w, s);
+    jw_raw(&w, "}");
+    host_emit(h, jw_text(&w));
+    jw_free(&w);
   } else if ((s = shell_json_str(j, "key")) != NULL) {
     int down = shell_json_bool(j, "down");
     if (down < 0) {

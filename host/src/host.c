@@ -76,6 +76,22 @@ static void halt_screen(host *h, const char *message) {
   free(line);
 }
 
+/* A rollback on stderr too, worded as `quip emulate` words it: someone flashing a board must see it. */
+static void rollback_note(host *h, const char *event_json) {
+  shell_json *j = shell_json_parse(h->sh, event_json);
+  char *from = j != NULL ? shell_json_str(j, "from") : NULL, *from_v = j != NULL ? shell_json_str(j, "from_version") : NULL;
+  char *to = j != NULL ? shell_json_str(j, "to") : NULL, *to_v = j != NULL ? shell_json_str(j, "to_version") : NULL;
+  char *detail = j != NULL ? shell_json_str(j, "detail") : NULL;
+  fprintf(stderr, "rollback: slot %s%s%s%s \xe2\x86\x92 slot %s (%s): %s\n", from != NULL ? from : "?", from_v != NULL ? " (" : "",
+          from_v != NULL ? from_v : "", from_v != NULL ? ")" : "", to != NULL ? to : "?", to_v != NULL ? to_v : "?", detail != NULL ? detail : "");
+  free(from);
+  free(from_v);
+  free(to);
+  free(to_v);
+  free(detail);
+  shell_json_free(j);
+}
+
 /* The firmware for this boot: the fixed image/bundle, or what the boot loader picks. */
 static int load_firmware(host *h, const uint8_t **code, size_t *len, int *bytecode, char *entry, size_t entry_cap, flash_boot_result *fb) {
   memset(fb, 0, sizeof *fb);
@@ -100,7 +116,7 @@ static int load_firmware(host *h, const uint8_t **code, size_t *len, int *byteco
       if (nl != NULL) *nl = '\0';
       if (*p != '\0') {
         host_emit(h, p);
-        if (strstr(p, "\"event\":\"rollback\"") != NULL) fprintf(stderr, "rollback: %s\n", p);
+        if (strstr(p, "\"event\":\"rollback\"") != NULL) rollback_note(h, p);
       }
       if (nl == NULL) break;
       p = nl + 1;

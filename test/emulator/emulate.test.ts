@@ -2,6 +2,7 @@
 // same tests on quip-host, the native board host (x64 ASan build, armhf under qemu, and the
 // first three on win32 under wine): it speaks the same control protocol and reports the same events.
 import test from 'ava';
+import type { ExecutionContext } from 'ava';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,8 +33,12 @@ const faultyImage = (): Promise<string> => (faulty ??= image('small2', faultyEnt
 /** The node tests keep their names; a native host's are prefixed with it. Native variants run
  *  serially (qemu and wine phones are heavy), so the file never has many phones at once. */
 function hostTest(host: HostName) {
-  const run = host === 'node' ? test : test.serial;
-  return (name: string, fn: Parameters<typeof test>[1]) => run(host === 'node' ? name : `[${host}] ${name}`, fn);
+  if (host === 'node') return (name: string, fn: (t: ExecutionContext) => Promise<void>) => test(name, fn);
+  return (name: string, fn: (t: ExecutionContext) => Promise<void>) =>
+    test.serial(`[${host}] ${name}`, async (t) => {
+      t.timeout(60000 * slow(host)); // the waits' ceilings below, beyond ava's 60 s default
+      await fn(t);
+    });
 }
 
 /** Ceilings for waits: ASan, qemu and wine are slower than the emulator (ceilings, not budgets). */

@@ -26,6 +26,9 @@ export class EmulatorProcess {
       stdio: ['pipe', 'pipe', 'pipe'],
       ...(env ? { env } : {}),
     });
+    // A phone that already quit (stdin closed, a signal) must not turn a later write into an
+    // unhandled EPIPE in the test process: its exit code tells what happened.
+    this.child.stdin.on('error', () => {});
     createInterface({ input: this.child.stdout }).on('line', (line) => {
       try {
         this.events.push(JSON.parse(line) as EmuEvent);
@@ -50,6 +53,21 @@ export class EmulatorProcess {
 
   sendRaw(line: string): void {
     this.child.stdin.write(line + '\n');
+  }
+
+  /** Bytes as they are, no newline added (binary garbage on the control channel). */
+  sendBytes(bytes: Uint8Array): void {
+    this.child.stdin.write(bytes);
+  }
+
+  /** Closes the phone's stdin (the control channel's end). */
+  endInput(): void {
+    this.child.stdin.end();
+  }
+
+  /** Sends the phone process a signal (e.g. SIGTERM). */
+  signal(sig: NodeJS.Signals): void {
+    this.child.kill(sig);
   }
 
   /** Resolves with the first event (after index `from`) that matches, or rejects on timeout. */
