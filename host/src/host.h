@@ -41,6 +41,7 @@ typedef struct host {
   char board_id[64];
   size_t heap_limit, stack_limit;
   double watchdog_ms;
+  int lcd_rows, lcd_cols;
   /* firmware of a fixed image or bundle (not with flash) */
   uint8_t *code;
   size_t code_len;
