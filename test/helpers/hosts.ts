@@ -3,7 +3,7 @@
 // (its ASan/UBSan build), linux-armhf (under qemu-arm) and win32 (under wine).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { hostBinary } from '../../build/host-build.ts';
+import { TOOLCHAINS, hostBinary } from '../../build/host-build.ts';
 import type { HostTarget } from '../../build/host-build.ts';
 import { findBinary } from '../../scripts/local-programs.ts';
 import { ROOT } from './corpus.ts';
@@ -32,9 +32,15 @@ export function phoneHost(name: HostName): PhoneHost {
     name,
     native: true,
     command() {
-      if (!existsSync(binary)) throw new Error(`${binary} is missing: run 'node scripts/quip.mjs build-host' (npm test's pretest does)`);
-      if (name === 'armhf') return { cmd: findBinary('qemu-arm') ?? 'qemu-arm', args: ['-L', '/usr/arm-linux-gnueabihf', binary] };
-      if (name === 'win32') return { cmd: findBinary('wine') ?? 'wine', args: [binary], env: { ...process.env, WINEDEBUG: '-all' } };
+      if (!existsSync(binary)) {
+        const { cc, pkg } = TOOLCHAINS[TARGET[name]];
+        const hint = findBinary(cc) === null ? `; it needs ${cc} (Debian package ${pkg}), which is not installed` : '';
+        throw new Error(`${binary} is missing: run 'node scripts/quip.mjs build-host' (npm test's pretest does)${hint}`);
+      }
+      const runner = name === 'armhf' ? 'qemu-arm' : name === 'win32' ? 'wine' : null;
+      if (runner !== null && findBinary(runner) === null) throw new Error(`${runner} is not installed (Debian package ${runner === 'wine' ? 'wine' : 'qemu-user'}): the ${name} phone cannot run`);
+      if (name === 'armhf') return { cmd: findBinary('qemu-arm')!, args: ['-L', '/usr/arm-linux-gnueabihf', binary] };
+      if (name === 'win32') return { cmd: findBinary('wine')!, args: [binary], env: { ...process.env, WINEDEBUG: '-all' } };
       return { cmd: binary, args: [], env: { ...process.env, ...ASAN_ENV } };
     },
   };
