@@ -24,6 +24,7 @@ import { Tui } from '../hal/emulator/tui.ts';
 import { ImpairmentError, formatImpairment, parseImpairment } from '../hal/emulator/impairment.ts';
 import type { ImpairmentSpec } from '../hal/emulator/impairment.ts';
 import { openSoundDevice } from '../hal/emulator/sound-device.ts';
+import { readWav } from '../hal/emulator/wav.ts';
 import { DEFAULT_HTTP_PORT, WebSession } from '../hal/emulator/web/web-session.ts';
 
 const help = `Usage: quip emulate [options]
@@ -228,6 +229,15 @@ export const emulateCommand: Command = {
       return 1;
     }
 
+    // A microphone file that cannot be read is a setup mistake: say so before booting.
+    if (values['audio-in'] !== undefined) {
+      try {
+        readWav(readFileSync(values['audio-in']));
+      } catch (e) {
+        process.stderr.write(`error: --audio-in ${values['audio-in']}: ${(e as Error).message}\n`);
+        return 1;
+      }
+    }
     const writeEvent = control === 'stdio' ? eventWriter(process.stdout) : null;
     const wantSound = sound === 'on' || (sound === 'auto' && ui === 'tui' && values['audio-out'] === undefined);
     const speaker = wantSound ? openSoundDevice((m) => process.stderr.write(`note: ${m}\n`)) : null;

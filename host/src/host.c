@@ -173,11 +173,12 @@ void host_boot(host *h) {
   audio_options ao = {h->o.audio_in, h->o.audio_out, h->o.audio_once, h->boots++ > 0};
   b->audio = audio_create(&ao, err, sizeof err);
   if (b->net == NULL || b->timers == NULL || b->audio == NULL) {
-    fprintf(stderr, "quip-host: cannot start a boot: %s\n", err[0] ? err : "out of memory");
+    fprintf(stderr, "error: cannot start a boot: %s\n", err[0] ? err : "out of memory");
     h->b = b;
     teardown(h);
     flash_boot_result_free(&fb);
     h->stopped = 1;
+    h->exit_code = 1;
     return;
   }
   h->b = b;
@@ -331,5 +332,5 @@ int host_run(host *h, host_input *input) {
     }
   }
   teardown(h);
-  return 0;
+  return h->exit_code;
 }

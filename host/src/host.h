@@ -58,6 +58,7 @@ typedef struct host {
   char reboot_reason[64];
   double quit_at;       /* the orderly shutdown ends then (0 = running) */
   int quitting, stopped;
+  int exit_code;        /* what host_run returns: 0, or 1 when a boot could not even start */
   char facts[512];      /* added to the firmware's boot event (flash slot facts) */
 } host;
 

@@ -186,6 +186,20 @@ static int open_storage(host *h) {
   return 0;
 }
 
+/* A microphone file that cannot be read is a setup mistake: said before booting, not at each boot. */
+static int check_audio_input(host *h) {
+  char err[512] = "";
+  audio_options ao = {h->o.audio_in, NULL, 1, 0};
+  if (h->o.audio_in == NULL) return 0;
+  quip_audio *a = audio_create(&ao, err, sizeof err);
+  if (a == NULL) {
+    fprintf(stderr, "error: --audio-in %s: %s\n", h->o.audio_in, err);
+    return 1;
+  }
+  audio_close(a);
+  return 0;
+}
+
 int host_setup(host *h) {
   char err[2048] = "";
   h->sh = shell_open(quip_shell_js, quip_shell_js_len, err, sizeof err);
@@ -198,6 +212,7 @@ int host_setup(host *h) {
   if (code == 0) code = h->o.flash != NULL ? open_flash(h, cj) : load_code(h);
   shell_json_free(cj);
   if (code == 0 && h->flash == NULL) code = open_storage(h);
+  if (code == 0) code = check_audio_input(h);
   return code;
 }
 

@@ -248,4 +248,18 @@ for (const host of CORE_HOSTS) {
     t.is(help.status, 0);
     t.regex(help.stdout, /--control stdio\|none/);
   });
+
+  hostTest(host)('a microphone file that is missing or not a WAV is a clear error before booting', async (t) => {
+    const fw = phoneHost(host).native ? ['--image', await firmwareImage('small2')] : [];
+    const notWav = join(work, `${host}-not-a.wav`);
+    writeFileSync(notWav, 'RIFFxxxxWAVE but not really');
+    const missing = runHost(host, ['--board', 'small2', '--audio-in', join(work, 'no-such.wav'), ...fw]);
+    t.is(missing.code, 1);
+    t.regex(missing.stderr, /^error: --audio-in .*no-such\.wav: /m);
+    t.notRegex(missing.stderr, /\n\s+at /); // no stack trace
+    const bad = runHost(host, ['--board', 'small2', '--audio-in', notWav, ...fw]);
+    t.is(bad.code, 1);
+    t.regex(bad.stderr, /^error: --audio-in .*not-a\.wav: /m);
+    t.false(bad.stdout.includes('"event":"boot"'));
+  });
 }
