@@ -30,8 +30,17 @@ export interface WavAudioOptions {
 export type PcmSource = (samples: number, sampleRate: number) => Int16Array | null;
 
 const ROUTES: readonly AudioRoute[] = ['handset', 'speaker', 'headset'];
-/** After a stall (debugger, suspended laptop) at most this many late frames are caught up. */
-const MAX_CATCH_UP_FRAMES = 5;
+/**
+ * The codec's capture ring: a host that falls behind by up to this much time (a loaded machine,
+ * a slow board) still gets every frame, late and back to back, as a DMA ring would hand them
+ * over; only after a longer stall (debugger, suspended laptop) are older frames lost, as the
+ * ring overruns. (It was 5 frames, 100 ms: any busier moment dropped audio.)
+ */
+export const CATCH_UP_MS = 1000;
+/** Frames caught up after a stall, for a frame period. */
+export function catchUpFrames(frameMs: number): number {
+  return Math.max(1, Math.ceil(CATCH_UP_MS / frameMs));
+}
 
 export class WavAudio implements AudioHal {
   private readonly input: WavData | null;
@@ -121,16 +130,36 @@ export class WavAudio implements AudioHal {
     this.guardOutput(() => this.writer?.flush());
   }
 
-  /** Queues PCM for the speaker; ignored unless running and a string of whole 16-bit samples. */
+  /**
+   * Queues PCM for the speaker; ignored unless running and a string of whole 16-bit samples.
+   * During a catch-up burst the firmware answers many late frames before their periods are
+   * recorded, so the queue holds a burst's worth; once they are, it is trimmed back to
+   * maxQueuedFrames (trimPlayed), which bounds the speaker's latency.
+   */
   play(pcm: string): void {
     if (!this.running || typeof pcm !== 'string' || pcm.length % 2 !== 0 || /[^\x00-\xff]/.test(pcm)) return;
     let chunk = Buffer.from(pcm, 'latin1');
-    const limit = this.maxQueuedFrames * this.frameSamples * 2;
+    const limit = (catchUpFrames(this.frameMs) + this.maxQueuedFrames) * this.frameSamples * 2;
     if (chunk.length > limit) chunk = chunk.subarray(chunk.length - limit);
     this.played.push(chunk);
     this.playedBytes += chunk.length;
-    // Too much queued: drop the oldest so the speaker's latency stays bounded.
     while (this.playedBytes > limit) this.playedBytes -= this.played.shift()!.length;
+  }
+
+  /** Too much queued once the owed periods are recorded: drop the oldest so latency stays bounded. */
+  private trimPlayed(): void {
+    const limit = this.maxQueuedFrames * this.frameSamples * 2;
+    while (this.playedBytes > limit) {
+      const head = this.played[0]!;
+      const excess = this.playedBytes - limit;
+      if (head.length <= excess) {
+        this.played.shift();
+        this.playedBytes -= head.length;
+      } else {
+        this.played[0] = head.subarray(excess); // a long chunk keeps its newest part
+        this.playedBytes -= excess;
+      }
+    }
   }
 
   route(route: AudioRoute): void {
@@ -152,7 +181,9 @@ export class WavAudio implements AudioHal {
     if (!this.running) return;
     this.deliver({ type: 'audio_frame', pcm: toByteString(this.nextInputFrame()) });
     // The firmware may have stopped or closed us from inside deliver.
-    if (this.running) this.recordFrame(this.takePlayed(this.frameSamples * 2));
+    if (!this.running) return;
+    this.recordFrame(this.takePlayed(this.frameSamples * 2));
+    this.trimPlayed();
   }
 
   /** Stops the clock and completes the output WAV. */
@@ -175,9 +206,10 @@ export class WavAudio implements AudioHal {
     this.timer = null;
     if (!this.running) return;
     let due = Math.floor((this.now() - this.nextDeadline) / this.frameMs) + 1;
-    if (due > MAX_CATCH_UP_FRAMES) {
-      this.nextDeadline += (due - MAX_CATCH_UP_FRAMES) * this.frameMs;
-      due = MAX_CATCH_UP_FRAMES;
+    const cap = catchUpFrames(this.frameMs);
+    if (due > cap) {
+      this.nextDeadline += (due - cap) * this.frameMs;
+      due = cap;
     }
     const frameMs = this.frameMs;
     let delivered = 0;
@@ -193,6 +225,7 @@ export class WavAudio implements AudioHal {
     if (delivered > 0) {
       setImmediate(() => {
         for (let i = 0; i < delivered && this.running && this.runId === run; i++) this.recordFrame(this.takePlayed(this.frameSamples * 2));
+        if (this.runId === run) this.trimPlayed();
       });
     }
     // A start() from inside tick has already scheduled its own clock.

@@ -36,7 +36,8 @@ struct quip_audio {
   /* playback queue: a byte ring plus the length of each queued play(), since the bound drops
    * whole play() chunks, oldest first, as audio.ts does */
   uint8_t *ring;
-  size_t ring_cap, ring_start, ring_used, limit;
+  size_t ring_cap, ring_start, ring_used, limit; /* limit: a catch-up burst's worth of playback */
+  size_t queued_limit;                            /* what stays queued once the owed periods are recorded */
   uint32_t *chunks;
   size_t chunks_cap, chunks_start, chunks_count;
 
@@ -148,6 +149,21 @@ static void drop_head_chunk(quip_audio *a) {
   a->chunks_count--;
 }
 
+/* Drops the oldest queued playback down to `keep` bytes (a head chunk keeps its newest part). */
+static void trim_played(quip_audio *a, size_t keep) {
+  while (a->ring_used > keep && a->chunks_count > 0) {
+    uint32_t *head = &a->chunks[a->chunks_start];
+    size_t excess = a->ring_used - keep;
+    if (*head <= excess) {
+      drop_head_chunk(a);
+      continue;
+    }
+    a->ring_start = (a->ring_start + excess) % a->ring_cap;
+    a->ring_used -= excess;
+    *head -= (uint32_t)excess;
+  }
+}
+
 /* Exactly `bytes` of queued playback into out, padded with silence when the firmware fell short. */
 static void take_played(quip_audio *a, uint8_t *out, size_t bytes) {
   size_t filled = 0;
@@ -204,20 +220,29 @@ void audio_play(quip_audio *a, const uint8_t *pcm, size_t len) {
 }
 
 void audio_record_played(quip_audio *a) {
+  int recorded = a->unrecorded > 0;
   while (a->unrecorded > 0 && a->running) {
     a->unrecorded--;
     take_played(a, a->period, a->frame_samples * 2);
     record_period(a, a->period);
   }
   a->unrecorded = 0;
+  /* Too much queued once the owed periods are recorded: drop the oldest so latency stays bounded. */
+  if (recorded) trim_played(a, a->queued_limit);
 }
 
 /* ---- the clock ----------------------------------------------------------------------------- */
 
+size_t audio_catch_up_frames(double frame_ms) {
+  double n = ceil(AUDIO_CATCH_UP_MS / frame_ms);
+  return n >= 1 ? (size_t)n : 1;
+}
+
 /* Buffers for a frame of frame_samples; reused while big enough. */
-static int size_buffers(quip_audio *a, size_t frame_samples) {
-  size_t limit = AUDIO_MAX_QUEUED_FRAMES * frame_samples * 2;
-  if (a->buffers_for >= frame_samples) {
+static int size_buffers(quip_audio *a, size_t frame_samples, double frame_ms) {
+  size_t limit = (audio_catch_up_frames(frame_ms) + AUDIO_MAX_QUEUED_FRAMES) * frame_samples * 2;
+  a->queued_limit = AUDIO_MAX_QUEUED_FRAMES * frame_samples * 2;
+  if (a->buffers_for >= frame_samples && a->ring_cap >= 2 * limit) {
     a->limit = limit;
     return 0;
   }
@@ -254,7 +279,7 @@ void audio_start(quip_audio *a, int sample_rate, double frame_ms, double now_ms)
   samples = js_round((double)sample_rate * frame_ms / 1000.0);
   if (samples < 1) return;
   audio_stop(a);
-  if (size_buffers(a, (size_t)samples) != 0) {
+  if (size_buffers(a, (size_t)samples, frame_ms) != 0) {
     snprintf(a->problem, sizeof a->problem, "out of memory starting audio at %d Hz", sample_rate);
     return;
   }
@@ -317,10 +342,11 @@ size_t audio_take_frame(quip_audio *a, double now_ms, uint8_t *buf, size_t cap) 
     a->last_take_empty = 1;
     return 0;
   }
-  /* After a stall only the newest few deadlines are caught up; the rest are skipped. */
-  if (due > AUDIO_MAX_CATCH_UP_FRAMES) a->index += due - AUDIO_MAX_CATCH_UP_FRAMES;
+  /* After a stall longer than the capture ring only its newest frames are caught up. */
+  size_t ring = audio_catch_up_frames(a->frame_ms);
+  if (due > (double)ring) a->index += due - (double)ring;
   /* A forgotten audio_record_played: the previous burst has been answered by now. */
-  if (a->unrecorded > 0 && (a->last_take_empty || a->unrecorded >= AUDIO_MAX_CATCH_UP_FRAMES)) {
+  if (a->unrecorded > 0 && (a->last_take_empty || a->unrecorded >= ring)) {
     audio_record_played(a);
   }
   next_input_frame(a, buf);

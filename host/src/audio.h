@@ -5,10 +5,11 @@
  * The frame clock: start() at time T with frame_ms F puts frame k (k = 0, 1, ...) due at
  * T + (k + 1) * F, computed from the start time so lateness never accumulates into drift.
  * A late caller gets every overdue frame back-to-back (audio_take_frame returns one per call),
- * except that after a stall (debugger, suspended laptop) at most AUDIO_MAX_CATCH_UP_FRAMES late
- * frames are delivered; older deadlines are skipped. Example with F = 20 from T = 0: frames are
- * due at 20, 40, 60, ...; a caller at 95 gets 4 frames (20, 40, 60, 80), the next is due at 100;
- * a caller at 10 000 after that gets 5 frames and the next is due at 10 020.
+ * as a codec's capture ring hands them over, up to AUDIO_CATCH_UP_MS late; after a longer stall
+ * (debugger, suspended laptop) only that much is delivered and older deadlines are skipped.
+ * Example with F = 20 from T = 0: frames are due at 20, 40, 60, ...; a caller at 95 gets 4
+ * frames (20, 40, 60, 80), the next is due at 100; a caller at 10 000 after that gets 50 frames
+ * and the next is due at 10 020.
  *
  * The event loop (the lead's) does, each iteration:
  *   timeout = audio_next_due(a) - now (0 when negative; none when -1);
@@ -22,7 +23,8 @@
  *
  * Like audio.ts: route, volume and tone are only remembered (the recording is not scaled and
  * no tone is synthesized; the firmware makes its own tones); played audio is recorded as is,
- * a period without play() (or with too little) records silence; played audio queued beyond
+ * a period without play() (or with too little) records silence; the queue holds a catch-up
+ * burst's playback, and once the owed periods are recorded, played audio queued beyond
  * AUDIO_MAX_QUEUED_FRAMES frames is dropped, oldest play() first. */
 #ifndef QUIP_AUDIO_H
 #define QUIP_AUDIO_H
@@ -30,8 +32,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/** After a stall at most this many late frames are caught up. */
-#define AUDIO_MAX_CATCH_UP_FRAMES 5
+/** The capture ring: a host up to this many ms behind still gets every frame (late, back to
+ *  back); after a longer stall only the last AUDIO_CATCH_UP_MS of frames are caught up. */
+#define AUDIO_CATCH_UP_MS 1000.0
 /** Played audio queued beyond this many frames is dropped, oldest first. */
 #define AUDIO_MAX_QUEUED_FRAMES 4
 /** The largest frame start() allows (192 kHz × 1000 ms × 2 bytes): a safe take_frame buffer. */
@@ -70,6 +73,8 @@ void audio_volume(quip_audio *a, double level);
 /** Frequencies in Hz, n = 0 for off; ignored unless every one is finite and > 0. */
 void audio_tone(quip_audio *a, const double *freqs, int n);
 
+/** Frames caught up after a stall at this frame period: ceil(AUDIO_CATCH_UP_MS / frame_ms). */
+size_t audio_catch_up_frames(double frame_ms);
 /** Monotonic ms at which the next frame is due, or -1 when stopped. */
 double audio_next_due(const quip_audio *a);
 /** Bytes in one frame (sample_rate × frame_ms / 1000 × 2), 0 when stopped. */

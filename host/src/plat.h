@@ -17,6 +17,8 @@ double plat_wall_ms(void);
 int plat_random(uint8_t *buf, size_t n);
 /** CPU time (user + system) this process has used, in milliseconds. */
 double plat_cpu_ms(void);
+/** CPU time the calling thread has used, in milliseconds (what the firmware watchdog counts). */
+double plat_thread_cpu_ms(void);
 
 /* ---- files ------------------------------------------------------------------------------ */
 

@@ -62,6 +62,12 @@ double plat_cpu_ms(void) {
   return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000.0 + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000.0;
 }
 
+double plat_thread_cpu_ms(void) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return plat_monotonic_ms();
+  return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
 int plat_file_sync(FILE *f) {
   if (fflush(f) != 0) return -1;
   return fsync(fileno(f));

@@ -69,6 +69,12 @@ double plat_cpu_ms(void) {
   return (double)(filetime_ticks(kernel) + filetime_ticks(user)) / 10000.0;
 }
 
+double plat_thread_cpu_ms(void) {
+  FILETIME created, exited, kernel, user;
+  if (!GetThreadTimes(GetCurrentThread(), &created, &exited, &kernel, &user)) return plat_monotonic_ms();
+  return (double)(filetime_ticks(kernel) + filetime_ticks(user)) / 10000.0;
+}
+
 /* ---- files ------------------------------------------------------------------------------ */
 
 int plat_file_sync(FILE *f) {

@@ -803,16 +803,18 @@ TEST(queue_bound_drops_oldest) {
     audio_play(a, pcm, 160);
   }
   for (f = 0; f < 5; f++) tick(a, frame);
-  /* a chunk longer than the queue keeps its newest part */
+  /* a chunk longer than the queue keeps its newest part once its first period is recorded */
   fill_pcm(pcm, 480, 7);
   fill_pcm(pcm + 480 * 2 - 160, 80, 8);
   audio_play(a, pcm, 960);
-  for (f = 0; f < 4; f++) tick(a, frame);
+  for (f = 0; f < 5; f++) tick(a, frame);
   audio_close(a);
-  CHECK(read_output(out, &w) == 0 && w.count == 9 * 80);
-  CHECK(wav_is_const(&w, 0, 3, 80) && wav_is_const(&w, 80, 4, 80) && wav_is_const(&w, 160, 5, 80) &&
-        wav_is_const(&w, 240, 6, 80) && wav_is_const(&w, 320, 0, 80));
-  CHECK(wav_is_const(&w, 400, 7, 240) && wav_is_const(&w, 640, 8, 80));
+  /* the first period plays frame 1; then 4 frames stay queued (frame 2 dropped): 3, 4, 5, 6, then
+     silence; the long chunk: its first 80 samples play, then its newest 4 frames stay: 7 7 7 8 */
+  CHECK(read_output(out, &w) == 0 && w.count == 10 * 80);
+  CHECK(wav_is_const(&w, 0, 1, 80) && wav_is_const(&w, 80, 3, 80) && wav_is_const(&w, 160, 4, 80) &&
+        wav_is_const(&w, 240, 5, 80) && wav_is_const(&w, 320, 6, 80));
+  CHECK(wav_is_const(&w, 400, 7, 80) && wav_is_const(&w, 480, 7, 240) && wav_is_const(&w, 720, 8, 80));
   wav_free(&w);
   END;
 }
@@ -916,17 +918,23 @@ TEST(clock_late_calls_and_catch_up) {
   audio_start(a, 8000, 20, 0);
   while (audio_take_frame(a, 95, frame, sizeof frame) > 0) n++;
   CHECK(n == 4 && audio_next_due(a) == 100);
-  /* a long stall: a bounded burst, then back on the original grid */
+  /* a loaded host 840 ms behind: every late frame comes */
+  n = 0;
+  while (audio_take_frame(a, 920, frame, sizeof frame) > 0) n++;
+  CHECK(n == 42 && audio_next_due(a) == 940);
+  /* a long stall: the last second (50 frames), then back on the original grid */
   n = 0;
   while (audio_take_frame(a, 10000, frame, sizeof frame) > 0) n++;
-  CHECK(n == AUDIO_MAX_CATCH_UP_FRAMES && audio_next_due(a) == 10020);
-  /* the same as audio.test.ts: three periods at once, then a stall caught up by 5 */
+  CHECK(n == (int)audio_catch_up_frames(20) && n == 50 && audio_next_due(a) == 10020);
+  /* the same as audio.test.ts: three periods at once, 42 late ones, then a long stall */
   audio_start(a, 8000, 20, 0);
   n = 0;
   while (audio_take_frame(a, 60, frame, sizeof frame) > 0) n++;
   CHECK(n == 3);
-  while (audio_take_frame(a, 10000, frame, sizeof frame) > 0) n++;
-  CHECK(n == 8);
+  while (audio_take_frame(a, 900, frame, sizeof frame) > 0) n++;
+  CHECK(n == 45);
+  while (audio_take_frame(a, 100000, frame, sizeof frame) > 0) n++;
+  CHECK(n == 95);
   audio_close(a);
   END;
 }
@@ -1211,7 +1219,7 @@ int main(void) {
   run(output_keeps_its_first_rate, "the output keeps its first rate; later rates are resampled");
   run(append_across_reboots, "append_output continues the recording across a reboot");
   run(route_volume_tone_and_bad_arguments, "route, volume, tone remembered; bad arguments ignored");
-  run(clock_late_calls_and_catch_up, "frame clock: late calls deliver the overdue frames, 5 at most");
+  run(clock_late_calls_and_catch_up, "frame clock: late calls deliver the overdue frames, a second's worth at most");
   run(clock_does_not_drift, "frame clock: no drift over 10,000 frames");
   run(burst_recorded_after_the_answers, "a late burst is recorded after the firmware's answers");
   run(output_problem_never_reaches_the_firmware, "an unwritable output is reported, not fatal");

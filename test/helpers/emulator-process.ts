@@ -12,6 +12,9 @@ import type { HostName } from './hosts.ts';
 
 export type EmuEvent = { event: string; [k: string]: unknown };
 
+/** How long waitFor waits for an event by default (a ceiling: see waitFor). */
+const DEFAULT_WAIT_MS = 60_000;
+
 export class EmulatorProcess {
   readonly events: EmuEvent[] = [];
   readonly stderr: string[] = [];
@@ -47,6 +50,11 @@ export class EmulatorProcess {
     }));
   }
 
+  /** The phone's process id (for a test that pins or signals it). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   send(obj: object): void {
     this.child.stdin.write(JSON.stringify(obj) + '\n');
   }
@@ -70,8 +78,12 @@ export class EmulatorProcess {
     this.child.kill(sig);
   }
 
-  /** Resolves with the first event (after index `from`) that matches, or rejects on timeout. */
-  async waitFor(match: (e: EmuEvent) => boolean, timeoutMs = 15000, from = 0): Promise<EmuEvent> {
+  /**
+   * Resolves with the first event (after index `from`) that matches, or rejects after `timeoutMs`.
+   * The timeout is a ceiling for a hung phone, not a budget: it resolves as soon as the event
+   * comes, and the default is generous because a loaded machine (or qemu) is slow.
+   */
+  async waitFor(match: (e: EmuEvent) => boolean, timeoutMs = DEFAULT_WAIT_MS, from = 0): Promise<EmuEvent> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.events.slice(from).find(match);
@@ -95,7 +107,7 @@ export class EmulatorProcess {
     return ((d?.lines as string[]) ?? []).map((l) => l.trimEnd());
   }
 
-  async waitForScreen(match: (lines: string[]) => boolean, timeoutMs = 10000): Promise<string[]> {
+  async waitForScreen(match: (lines: string[]) => boolean, timeoutMs = DEFAULT_WAIT_MS): Promise<string[]> {
     const e = await this.waitFor((ev) => ev.event === 'display' && match((ev.lines as string[]).map((l) => l.trimEnd())), timeoutMs);
     return (e.lines as string[]).map((l) => l.trimEnd());
   }

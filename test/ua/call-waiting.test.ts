@@ -19,7 +19,7 @@ async function connect(caller: EmulatorProcess, callee: EmulatorProcess, number:
   return incoming.call_id;
 }
 
-test('a second call waits while alice talks; Answer holds the first, Swap swaps, End brings the held one forward', async (t) => {
+test.serial('a second call waits while alice talks; Answer holds the first, Swap swaps, End brings the held one forward', async (t) => {
   const { phone } = await labWithPhones(t);
   const [alice, bob, carol] = await Promise.all([phone('alice'), phone('bob'), phone('carol')]);
   const withBob = await connect(bob, alice, '2001');
@@ -61,7 +61,7 @@ test('a second call waits while alice talks; Answer holds the first, Swap swaps,
   await alice.waitForScreen((l) => l[1] === 'Registered', 10000);
 });
 
-test('a waiting call can be refused (486) or given up by its caller (missed); a third call gets 486', async (t) => {
+test.serial('a waiting call can be refused (486) or given up by its caller (missed); a third call gets 486', async (t) => {
   const { phone } = await labWithPhones(t);
   const [alice, bob, carol, third] = await Promise.all([phone('alice'), phone('bob'), phone('carol'), phone('echo')]);
   const withBob = await connect(bob, alice, '2001');
@@ -89,7 +89,7 @@ test('a waiting call can be refused (486) or given up by its caller (missed); a 
   await bob.waitFor(state('ended', withBob));
 });
 
-test('small2 has no softkeys to take a waiting call with: a second call gets 486', async (t) => {
+test.serial('small2 has no softkeys to take a waiting call with: a second call gets 486', async (t) => {
   const { phone } = await labWithPhones(t);
   const [alice, bob, carol] = await Promise.all([phone('alice', 'small2'), phone('bob'), phone('carol')]);
   const withBob = await connect(bob, alice, '2001');

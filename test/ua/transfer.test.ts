@@ -21,7 +21,7 @@ async function connect(caller: EmulatorProcess, callee: EmulatorProcess, number:
   return String(incoming.call_id);
 }
 
-test('the Transfer key hands the call on: alice transfers bob to carol, bob calls carol, alice drops out', async (t) => {
+test.serial('the Transfer key hands the call on: alice transfers bob to carol, bob calls carol, alice drops out', async (t) => {
   const { phone, logs } = await labWithPhones(t);
   const [alice, bob, carol] = await Promise.all([phone('alice'), phone('bob'), phone('carol')]);
   const first = await connect(alice, bob, '2002');
@@ -75,7 +75,7 @@ async function endpoint(t: ExecutionContext, lab: LabServer, user: string): Prom
   return ep;
 }
 
-test('as transferee the phone answers REFER 202, reports the new call in sipfrag NOTIFYs, and gets its call back when the transfer fails', async (t) => {
+test.serial('as transferee the phone answers REFER 202, reports the new call in sipfrag NOTIFYs, and gets its call back when the transfer fails', async (t) => {
   const { phone, lab } = await labWithPhones(t);
   const bob = await phone('bob');
   const alice = await endpoint(t, lab, 'alice');
@@ -122,7 +122,7 @@ test('as transferee the phone answers REFER 202, reports the new call in sipfrag
   t.is((await bob.waitFor(ev('call_state', { call_id: first, state: 'ended' }))).reason, 'Remote hangup');
 });
 
-test('as transferor: a peer that refuses the REFER leaves the call on hold with the reason, and Resume takes it back', async (t) => {
+test.serial('as transferor: a peer that refuses the REFER leaves the call on hold with the reason, and Resume takes it back', async (t) => {
   const { phone, lab } = await labWithPhones(t);
   const alice = await phone('alice');
   const carol = await endpoint(t, lab, 'carol');
