@@ -2,9 +2,10 @@
 // (407 / Proxy-Authenticate): challenges with fresh nonces, and checking an answer against
 // the users file and the nonce store.
 
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { formatCredentials, parseNc, verifyAuthorization } from '../firmware/sip/index.ts';
-import type { Credentials, DigestAlgorithm, DigestHash, SipMessage } from '../firmware/sip/index.ts';
+import type { Credentials, DigestAlgorithm, DigestHash, Peer, SipMessage } from '../firmware/sip/index.ts';
+import type { AuthThrottle } from './auth-throttle.ts';
 import type { NonceStore } from './nonces.ts';
 import type { LabUser, UserDirectory } from './users.ts';
 
@@ -16,11 +17,12 @@ export type CredentialsHeader = 'Authorization' | 'Proxy-Authorization';
  *   missing   no credentials for our realm: challenge
  *   stale     right password, old or unknown nonce: challenge with stale=true
  *   replay    a nonce count already used: challenge again (stale=false)
- *   forbidden wrong password, or credentials of another user: 403
+ *   forbidden wrong password, an unknown user, or credentials of another user: 403
+ *   blocked   the source failed too often lately (auth-throttle.ts): 403, nothing computed
  */
 export type AuthResult =
   | { ok: true; user: LabUser; credentials: Credentials }
-  | { ok: false; why: 'missing' | 'stale' | 'replay' | 'forbidden'; detail: string };
+  | { ok: false; why: 'missing' | 'stale' | 'replay' | 'forbidden' | 'blocked'; detail: string };
 
 export const nodeDigestHash: DigestHash = (algorithm: DigestAlgorithm, data: string) =>
   createHash(algorithm === 'MD5' ? 'md5' : 'sha256').update(Buffer.from(data, 'latin1')).digest('hex');
@@ -29,6 +31,12 @@ export const nodeDigestHash: DigestHash = (algorithm: DigestAlgorithm, data: str
 export const DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = ['SHA-256', 'MD5'];
 
 export class DigestAuth {
+  /** Hash computations made checking credentials: the same for every kind of failure. */
+  digestWork = 0;
+  /** Checked for users the lab does not know, so they cost what a wrong password costs. */
+  private readonly dummyPassword = randomBytes(16).toString('hex');
+  private readonly countedHash: DigestHash;
+
   constructor(
     readonly realm: string,
     private readonly users: UserDirectory,
@@ -36,7 +44,14 @@ export class DigestAuth {
     private readonly hash: DigestHash = nodeDigestHash,
     /** The challenges offered, most preferred first (see LabServerOptions.digestAlgorithms). */
     private readonly algorithms: readonly DigestAlgorithm[] = DIGEST_ALGORITHMS,
-  ) {}
+    /** Refuses sources that failed too often; none = no limit. */
+    private readonly throttle: AuthThrottle | null = null,
+  ) {
+    this.countedHash = (algorithm, data) => {
+      this.digestWork++;
+      return this.hash(algorithm, data);
+    };
+  }
 
   /** Challenge header values, one per algorithm, sharing one nonce. */
   challenges(stale = false): string[] {
@@ -53,22 +68,32 @@ export class DigestAuth {
     });
   }
 
-  /** Checks the request's credentials for our realm; `expected` is the user they must be for. */
-  check(req: SipMessage, header: CredentialsHeader, expected: LabUser): AuthResult {
+  /**
+   * Checks the request's credentials for our realm; `expected` is the user they must be for,
+   * undefined when the lab knows no such user. An unknown user is challenged and refused
+   * exactly like a wrong password, with the same digest work, so neither the answers nor
+   * their timing tell a scanner (sipvicious svwar) which users exist.
+   */
+  check(req: SipMessage, header: CredentialsHeader, expected: LabUser | undefined, source: Peer): AuthResult {
+    if (this.throttle?.blocked(source.address, source.port) === true) return { ok: false, why: 'blocked', detail: 'too many failed authentications' };
     const ours = req.auth(header).filter((c) => c.scheme.toLowerCase() === 'digest' && c.params.get('realm') === this.realm);
     const c = ours[0];
     if (c === undefined) return { ok: false, why: 'missing', detail: 'no credentials' };
     const username = c.params.get('username') ?? '';
     const user = this.users.byUser(username);
-    if (user !== expected) return { ok: false, why: 'forbidden', detail: `credentials of "${username}" used for ${expected.user}` };
+    const match = expected !== undefined && user === expected;
     const verified = verifyAuthorization({
-      credentials: c, method: req.method, hash: this.hash, password: user.password, requestUri: req.uri, realm: this.realm, body: req.body,
+      credentials: c, method: req.method, hash: this.countedHash, password: match ? expected.password : this.dummyPassword,
+      requestUri: req.uri, realm: this.realm, body: req.body,
     });
-    if (!verified) return { ok: false, why: 'forbidden', detail: `wrong password for ${user.user}` };
+    if (!match || !verified) {
+      this.throttle?.failed(source.address, source.port);
+      return { ok: false, why: 'forbidden', detail: match ? `wrong password for ${expected.user}` : `credentials of "${username}" used for ${expected?.user ?? 'an unknown user'}` };
+    }
     // The digest is right; only now does the nonce's freshness matter (see nonces.ts).
     const nc = c.params.has('qop') ? parseNc(c.params.get('nc') ?? '') : null;
     const verdict = this.nonces.check(c.params.get('nonce') ?? '', nc);
-    if (verdict === 'ok') return { ok: true, user, credentials: c };
+    if (verdict === 'ok') return { ok: true, user: expected, credentials: c };
     if (verdict === 'replay') return { ok: false, why: 'replay', detail: 'nonce count reused' };
     return { ok: false, why: 'stale', detail: `${verdict} nonce` };
   }

@@ -5,6 +5,7 @@ import { Voicemail } from './voicemail.ts';
 import { randomBytes } from 'node:crypto';
 import type { DigestAlgorithm, SipClock, TimerConfig, TransactionUser } from '../firmware/sip/index.ts';
 import { DigestAuth } from './auth.ts';
+import { AuthThrottle } from './auth-throttle.ts';
 import type { ExchangeEnv } from './exchange.ts';
 import { LocalIdentity } from './identity.ts';
 import { LocationService } from './location.ts';
@@ -36,6 +37,16 @@ export interface LabLimits {
   timerCMs: number;
   /** How often expired bindings and nonces are swept (default 60 s). */
   sweepMs: number;
+  /**
+   * Failed authentications (wrong password, unknown user) allowed per window from one
+   * address:port (default 10) and from one address, any port (default 100); past either the
+   * source gets 403 with no digest computed for authBlockMs. 0 = no limit.
+   */
+  authFailures: number;
+  authFailuresPerAddress: number;
+  /** Default 60 s each. */
+  authFailureWindowMs: number;
+  authBlockMs: number;
 }
 
 export const DEFAULT_LIMITS: LabLimits = {
@@ -49,6 +60,10 @@ export const DEFAULT_LIMITS: LabLimits = {
   defaultExpires: 3600,
   timerCMs: 3 * 60_000 + 1000, // RFC 3261 §16.6 step 11: greater than 3 minutes
   sweepMs: 60_000,
+  authFailures: 10,
+  authFailuresPerAddress: 100,
+  authFailureWindowMs: 60_000,
+  authBlockMs: 60_000,
 };
 
 export interface LabServerOptions {
@@ -94,6 +109,10 @@ export interface LabServer {
   readonly location: LocationService;
   /** Outstanding digest nonces (bounded by limits.maxNonces). */
   readonly nonces: NonceStore;
+  /** Digest challenges and checks (digestWork counts the hashing). */
+  readonly auth: DigestAuth;
+  /** Sources refused after failed authentications. */
+  readonly authThrottle: AuthThrottle;
   readonly identity: LocalIdentity;
   readonly stack: NodeSipStack;
   readonly proxy: StatefulProxy;
@@ -152,7 +171,11 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
   });
   const nonces = new NonceStore({ now, maxEntries: limits.maxNonces, lifetimeMs: limits.nonceLifetimeMs });
   if (o.digestAlgorithms?.length === 0) throw new Error('digestAlgorithms: name at least one algorithm');
-  const auth = new DigestAuth(domain, o.users, nonces, undefined, o.digestAlgorithms);
+  const authThrottle = new AuthThrottle({
+    maxFailures: limits.authFailures, maxFailuresPerAddress: limits.authFailuresPerAddress,
+    windowMs: limits.authFailureWindowMs, blockMs: limits.authBlockMs, now, log,
+  });
+  const auth = new DigestAuth(domain, o.users, nonces, undefined, o.digestAlgorithms, authThrottle);
   const t1 = o.timers?.t1 ?? 500;
   const random = (): string => randomBytes(8).toString('hex');
   const env: ExchangeEnv = {
@@ -174,6 +197,7 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
     sweep = clock.setTimer(limits.sweepMs, () => {
       location.expire(now());
       nonces.prune();
+      authThrottle.prune();
       scheduleSweep();
     });
   };
@@ -188,6 +212,8 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
     tcp: o.tcp === true,
     location,
     nonces,
+    auth,
+    authThrottle,
     identity,
     stack,
     proxy,

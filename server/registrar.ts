@@ -37,18 +37,13 @@ export function handleRegister(d: RegistrarDeps, ex: Exchange): void {
     ex.reply(420, 'Bad Extension', [['Unsupported', required.join(', ')]]);
     return;
   }
-  const to = req.to()!;
-  const user = d.users.resolve(to.uri, (h) => d.identity.servesHost(h));
-  if (user === undefined) {
-    ex.reply(404, 'Not Found');
-    return;
-  }
-
   // §10.3 steps 3-4: only the user may change its bindings. A wrong password is final (403):
-  // a phone with a typo then shows an error instead of looping on 401s.
-  const auth = d.auth.check(req, 'Authorization', user);
+  // a phone with a typo then shows an error instead of looping on 401s. A user we do not know
+  // is challenged and refused the same way (no 404: that would let a scanner list the users).
+  const user = d.users.resolve(req.to()!.uri, (h) => d.identity.servesHost(h));
+  const auth = d.auth.check(req, 'Authorization', user, ex.source);
   if (!auth.ok) {
-    if (auth.why === 'forbidden') ex.reply(403, 'Forbidden');
+    if (auth.why === 'forbidden' || auth.why === 'blocked') ex.reply(403, 'Forbidden');
     else ex.reply(401, 'Unauthorized', d.auth.challenges(auth.why === 'stale').map((c) => ['WWW-Authenticate', c] as const));
     return;
   }
@@ -63,7 +58,7 @@ export function handleRegister(d: RegistrarDeps, ex: Exchange): void {
     return;
   }
 
-  const aor = d.users.aorOf(user, d.identity.domain);
+  const aor = d.users.aorOf(auth.user, d.identity.domain);
   const now = d.now();
   const result = d.location.update(aor, {
     now,

@@ -196,22 +196,30 @@ export class LabRouter implements TransactionUser {
   }
 
   /**
-   * §16.3 step 6 / §22.3: a request from one of our users must carry its credentials (407);
-   * calls from elsewhere to our users are let in, as befits a lab. False when answered.
+   * §16.3 step 6 / §22.3: a request whose From claims our domain must carry its credentials
+   * (407), whether or not we know that user (else the 407 tells a scanner who exists); calls
+   * from elsewhere to our users are let in, as befits a lab. False when answered.
    */
   private authorizeCaller(ex: Exchange): boolean {
     const req = ex.req;
     if (!AUTHENTICATED.has(req.method) || this.isSpiral(ex)) return true;
-    const caller: LabUser | undefined = this.d.users.resolve(req.from()!.uri, (h) => this.d.identity.servesHost(h));
-    if (caller === undefined) return true;
-    const result = this.d.auth.check(req, 'Proxy-Authorization', caller);
+    const from = req.from()!.uri;
+    if (!this.claimsOurDomain(from)) return true;
+    const caller: LabUser | undefined = this.d.users.resolve(from, (h) => this.d.identity.servesHost(h));
+    const result = this.d.auth.check(req, 'Proxy-Authorization', caller, ex.source);
     if (result.ok) {
       consumeCredentials(req, 'Proxy-Authorization', this.d.auth.realm);
       return true;
     }
-    if (result.why === 'forbidden') ex.reply(403, 'Forbidden');
+    if (result.why === 'forbidden' || result.why === 'blocked') ex.reply(403, 'Forbidden');
     else ex.reply(407, 'Proxy Authentication Required', this.d.auth.challenges(result.why === 'stale').map((c) => ['Proxy-Authenticate', c] as const));
     return false;
+  }
+
+  /** A user of one of our hosts, or a number (tel: has no host; ours are in the users file). */
+  private claimsOurDomain(uri: Uri): boolean {
+    if (isTelUri(uri)) return true;
+    return isSipUri(uri) && uri.user !== null && this.d.identity.servesHost(uri.host);
   }
 
   /** We sent this request to ourselves (a contact pointing back here): already authenticated. */

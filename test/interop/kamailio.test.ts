@@ -18,7 +18,7 @@ import { startKamailio } from '../helpers/kamailio.ts';
 import type { KamailioServer } from '../helpers/kamailio.ts';
 import { firmwareImage } from '../helpers/lab-phones.ts';
 import { RawUdp, SipEndpoint } from '../helpers/sip-endpoint.ts';
-import type { EndpointOptions } from '../helpers/sip-endpoint.ts';
+import type { EndpointOptions, OutgoingCall } from '../helpers/sip-endpoint.ts';
 
 const { test, path: KAMAILIO } = withPeer('kamailio', 'kamailio'); // skips whole, saying why, without Kamailio
 
@@ -339,6 +339,17 @@ async function rawExchange(port: number, lines: (me: number) => string[]): Promi
   }
 }
 
+/** How a server answered a call: its first challenge, the final answer, how often credentials were sent. */
+async function answers(call: OutgoingCall): Promise<Observation> {
+  const res = await call.final;
+  const first = call.challenged[0];
+  return {
+    challenge: first === undefined ? null : `${first.status} ${first.reason}`,
+    final: `${res.status} ${res.reason}`,
+    credentialsSent: call.challenged.length,
+  };
+}
+
 const SCENARIOS: Record<string, Scenario> = {
   async 'REGISTER without credentials is challenged'(s) {
     const ep = await s.endpoint('alice', { password: undefined });
@@ -365,6 +376,21 @@ const SCENARIOS: Record<string, Scenario> = {
     const ep = await s.endpoint('alice', { authUser: 'bob' });
     const call = ep.registerCall({ expires: 600 });
     return { status: (await call.final).status };
+  },
+
+  async 'REGISTER for a user the server does not know: answered like a wrong password'(s) {
+    const [stranger, typo] = await Promise.all([s.endpoint('nobody', { password: 'guess' }), s.endpoint('alice', { password: 'guess' })]);
+    const [unknown, wrong] = [stranger.registerCall({ expires: 600 }), typo.registerCall({ expires: 600 })];
+    const [a, b] = await Promise.all([answers(unknown), answers(wrong)]);
+    return { ...a, sameAsWrongPassword: JSON.stringify(a) === JSON.stringify(b) };
+  },
+
+  async 'INVITE from a user of the domain the server does not know: answered like a wrong password'(s) {
+    await s.registered('bob', { answer: 'answer' });
+    const [stranger, typo] = await Promise.all([s.endpoint('nobody', { password: 'guess' }), s.endpoint('alice', { password: 'guess' })]);
+    const [unknown, wrong] = [stranger.invite(`sip:bob@${DOMAIN}`), typo.invite(`sip:bob@${DOMAIN}`)];
+    const [a, b] = await Promise.all([answers(unknown), answers(wrong)]);
+    return { ...a, sameAsWrongPassword: JSON.stringify(a) === JSON.stringify(b) };
   },
 
   async 'REGISTER with the password: 200 lists the contact with its expiry'(s) {
@@ -528,6 +554,24 @@ const KNOWN_DIFFERENCES: KnownDifference[] = [
   {
     scenario: 'REGISTER with someone else\'s credentials', field: 'status', lab: 403, kamailio: 401,
     why: 'both refuse bob\'s credentials for alice\'s AOR (RFC 3261 §10.3 steps 3–4); the lab with 403, Kamailio (pv_auth_check code -8) by challenging again',
+  },
+  {
+    scenario: 'REGISTER for a user the server does not know: answered like a wrong password', field: 'final',
+    lab: '403 Forbidden', kamailio: '401 Unauthorized',
+    why: 'both challenge an unknown user and refuse its answer exactly as they refuse a wrong password (no 404 to enumerate users by, sipvicious svwar); each then refuses in its own way, as in \'REGISTER with a wrong password\'',
+  },
+  {
+    scenario: 'REGISTER for a user the server does not know: answered like a wrong password', field: 'credentialsSent', lab: 1, kamailio: 2,
+    why: 'after Kamailio\'s second 401 the endpoint gives up (it answers two challenges at most)',
+  },
+  {
+    scenario: 'INVITE from a user of the domain the server does not know: answered like a wrong password', field: 'final',
+    lab: '403 Forbidden', kamailio: '407 Proxy Authentication Required',
+    why: 'a From in the domain is challenged whether the user exists or not (kamailio.cfg route[AUTH] checks a dummy password; the lab a random one, with the same digest work); the lab refuses the wrong answer with 403, Kamailio challenges again',
+  },
+  {
+    scenario: 'INVITE from a user of the domain the server does not know: answered like a wrong password', field: 'credentialsSent', lab: 1, kamailio: 2,
+    why: 'after Kamailio\'s second 407 the endpoint gives up (it answers two challenges at most)',
   },
   {
     scenario: 'OPTIONS to the server', field: 'allow',

@@ -43,13 +43,15 @@ test('REGISTER with a wrong password is refused with 403 and binds nothing', asy
   t.is(lab.server.location.size, 0);
 });
 
-test('credentials of another user cannot register this AOR (403); unknown users get 404', async (t) => {
+test('credentials of another user cannot register this AOR (403); unknown users are challenged, then 403 (no 404)', async (t) => {
   const lab = await startLab(t);
   const mallory = await lab.endpoint('alice', { authUser: 'bob', password: 'bob-secret' });
   t.is((await mallory.register()).status, 403, "bob's valid credentials, alice's AOR");
   t.is(lab.server.location.size, 0);
   const stranger = await lab.endpoint('nobody', { password: 'x' });
-  t.is((await stranger.register()).status, 404);
+  const call = stranger.registerCall();
+  t.is((await call.final).status, 403);
+  t.deepEqual(call.challenged.map((r) => r.status), [401]);
 });
 
 test('a phone may register by its number: sip:2001@domain binds alice', async (t) => {
