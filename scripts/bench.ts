@@ -33,7 +33,9 @@ Each measurement is calibrated to run about --seconds and repeated 3 times; the 
 is reported. The minified size of firmware/sip + firmware/sdp bundled together is
 reported as well, and so is the media hot path inside QuickJS: RTP packets built per
 second, G.711 encoding against a textbook per-sample encoder, and the CPU share of one
-full-duplex 20 ms G.711 call (target <= 1 %).
+full-duplex 20 ms G.711 call (target <= 1 %). Robustness figures the tests do not assert:
+the slowest of ~2000 mutated SIP messages per --seconds (parse + every typed accessor),
+hostile dial plans matched per second, and the emulator's real-time audio frame clock.
 
 Native figures, same run: the same parser workload, harness and media loops run inside
 quip-host's own QuickJS C engine (dist/host/linux-x64/quip-host --run, the release build;
@@ -50,7 +52,10 @@ Options:
                        jssip_parse_msgs_per_s, ratio_vs_sipjs, ratio_vs_jssip (quip / peer),
                        serialize_msgs_per_s, sip_sdp_core_min_bytes, rtp_packetize_per_s,
                        g711_encode_samples_per_s, reference_g711_encode_samples_per_s,
-                       g711_ratio_vs_reference, call_cpu_percent, engine, settings,
+                       g711_ratio_vs_reference, call_cpu_percent, parse_mutant_max_ms,
+                       parse_mutant_mean_ms, parse_mutants, digit_map_match_per_s,
+                       emulator_audio_frames_per_s, emulator_audio_frame_late_ms_max,
+                       engine, settings,
                        workload, parsers (per-parser samples), notes. Fields for parsers
                        not run are null. Native: native_parse_msgs_per_s,
                        native_ratio_vs_wasm, native_armhf_parse_msgs_per_s,
@@ -184,6 +189,13 @@ export function formatTable(report: BenchReport): string {
       `RTP packetize: ${report.rtp_packetize_per_s?.toLocaleString('en-US')} packets/s`,
       `G.711 encode: ${report.g711_encode_samples_per_s?.toLocaleString('en-US')} samples/s (${report.g711_ratio_vs_reference}x the textbook encoder)`,
       `One full-duplex 20 ms G.711 call: ${report.call_cpu_percent} % of one core (target <= 1 %)`,
+    );
+  }
+  if (report.parse_mutant_max_ms !== null) {
+    out.push(
+      `Mutated SIP messages: slowest ${report.parse_mutant_max_ms} ms of ${report.parse_mutants} (mean ${report.parse_mutant_mean_ms} ms), parse + every accessor`,
+      `Hostile dial plans: ${fmtRate(report.digit_map_match_per_s)} matches/s`,
+      `Emulator audio frame clock: ${report.emulator_audio_frames_per_s} frames/s of 20 ms (nominal 50), worst lag ${report.emulator_audio_frame_late_ms_max} ms`,
     );
   }
   out.push('Serialization: SIP.js and JsSIP have no serializer for parsed messages (n/a).', '');

@@ -20,6 +20,8 @@ command -v arm-linux-gnueabihf-gcc >/dev/null 2>&1 || need+=(gcc-arm-linux-gnuea
 command -v qemu-arm >/dev/null 2>&1 || need+=(qemu-user)
 command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || need+=(gcc-mingw-w64-x86-64)
 command -v wine >/dev/null 2>&1 || need+=(wine wine64)
+# An independent G.711 reference for the audio tests (SoX's u-law/A-law), cross-checked when present.
+command -v sox >/dev/null 2>&1 || need+=(sox)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -2,6 +2,8 @@
 // runtime, checks that every parser extracts the right transaction keys from every workload
 // message, then times parsing (and quip's serializer) with loops that run inside QuickJS.
 import { runMediaBench } from './media.ts';
+import { runRobustnessBench } from './robustness.ts';
+import { runFrameClockBench } from './frame-clock.ts';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,6 +119,15 @@ export interface BenchReport {
   g711_ratio_vs_reference: number | null;
   /** CPU share of one core one full-duplex 20 ms G.711 call costs inside QuickJS (target ≤ 1 %). */
   call_cpu_percent: number | null;
+  /** Worst and mean time to parse a mutated message and read every typed header, inside QuickJS (quip only). */
+  parse_mutant_max_ms: number | null;
+  parse_mutant_mean_ms: number | null;
+  parse_mutants: number | null;
+  /** Hostile dial plans (nested empty loops, backtracking shapes) matched per second inside QuickJS. */
+  digit_map_match_per_s: number | null;
+  /** The emulator's real-time audio frame clock: 20 ms frames per second (nominal 50), worst lag. */
+  emulator_audio_frames_per_s: number | null;
+  emulator_audio_frame_late_ms_max: number | null;
   engine: Record<string, string | number>;
   settings: { seconds_per_measurement: number; repeats: number; statistic: string };
   workload: { messages: number; bytes: number; names: string[] };
@@ -314,6 +325,8 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
 
     const coreBytes = specs.some((s) => s.id === QUIP.id) ? await sipSdpCoreMinBytes(log) : null;
     const media = specs.some((s) => s.id === QUIP.id) ? await runMediaBench(seconds, repeats, log) : null;
+    const robust = specs.some((s) => s.id === QUIP.id) ? await runRobustnessBench(seconds, repeats, log) : null;
+    const frameClock = specs.some((s) => s.id === QUIP.id) ? await runFrameClockBench(seconds, log) : null;
     const rate = (id: string): number | null => results[id]?.parse.median ?? null;
     const ratio = (a: number | null, b: number | null): number | null =>
       a !== null && b !== null && b > 0 ? Math.round((a / b) * 1000) / 1000 : null;
@@ -331,6 +344,12 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
       reference_g711_encode_samples_per_s: media?.reference_g711_encode_samples_per_s ?? null,
       g711_ratio_vs_reference: media?.g711_ratio_vs_reference ?? null,
       call_cpu_percent: media?.call_cpu_percent ?? null,
+      parse_mutant_max_ms: robust?.parse_mutant_max_ms ?? null,
+      parse_mutant_mean_ms: robust?.parse_mutant_mean_ms ?? null,
+      parse_mutants: robust?.parse_mutants ?? null,
+      digit_map_match_per_s: robust?.digit_map_match_per_s ?? null,
+      emulator_audio_frames_per_s: frameClock?.emulator_audio_frames_per_s ?? null,
+      emulator_audio_frame_late_ms_max: frameClock?.emulator_audio_frame_late_ms_max ?? null,
       engine: engineInfo(VM_SETTINGS),
       settings: { seconds_per_measurement: seconds, repeats, statistic: 'median of repeats' },
       workload: { messages: workload.length, bytes: workloadBytes, names: workload.map((m) => m.name) },

@@ -93,6 +93,7 @@ test.serial('calls between two phones land in both histories, survive a reboot a
   // 1. answered, about a second long
   let a = alice.events.length;
   let b = bob.events.length;
+  const dialAt = Date.now();
   alice.send({ dial: '2002' });
   await bob.waitFor((e) => e.event === 'incoming', 20000, b);
   bob.send({ key: 'send' });
@@ -100,6 +101,7 @@ test.serial('calls between two phones land in both histories, survive a reboot a
   await new Promise((r) => setTimeout(r, 1200));
   alice.send({ key: 'end' });
   await Promise.all([ended(alice, a), ended(bob, b)]);
+  const answeredSpan = Date.now() - dialAt; // contains the call: an upper bound that holds however slow the machine
 
   // 2. alice gives up while bob's phone rings: missed for bob
   a = alice.events.length;
@@ -125,7 +127,7 @@ test.serial('calls between two phones land in both histories, survive a reboot a
   t.regex(ha.calls[0]!.remote, /^2002@127\.0\.0\.1/);
   t.regex(hb.calls[0]!.remote, /alice/i);
   t.regex(hb.calls[0]!.address, /^alice@127\.0\.0\.1/);
-  t.true(ha.calls[2]!.duration >= 1 && ha.calls[2]!.duration <= 10, `duration ${ha.calls[2]!.duration}`);
+  t.true(ha.calls[2]!.duration >= 1 && ha.calls[2]!.duration <= Math.ceil(answeredSpan / 1000), `duration ${ha.calls[2]!.duration} s within ${answeredSpan} ms`);
   for (const c of [...ha.calls, ...hb.calls]) t.true(c.start >= t0 - 2000 && c.start <= Date.now(), 'wall-clock start');
   t.is(ha.missed, 0);
   t.is(hb.missed, 1);

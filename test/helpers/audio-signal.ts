@@ -1,10 +1,11 @@
 // Test signals and how to score what came out of a call: a steady multi-tone WAV in, the
-// recorded WAV out, SNR against the ideal G.711 round trip.
+// recorded WAV out, SNR against the ideal G.711 round trip — computed with the independent
+// reference (g711-reference.ts), so the end-to-end check does not share the codec under test.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeWav } from '../../hal/emulator/wav.ts';
-import { decodeUlaw, encodeUlaw } from '../../firmware/codec/g711.ts';
+import { refUlawRoundTrip } from './g711-reference.ts';
 
 export const RATE = 8000;
 const dir = mkdtempSync(join(tmpdir(), 'quip-audio-'));
@@ -34,13 +35,9 @@ export function wavFile(name: string, samples: Int16Array): string {
   return file;
 }
 
-/** The ideal G.711 µ-law round trip of a signal. */
+/** The ideal G.711 µ-law round trip of a signal, by the reference (not firmware/codec). */
 export function ulawRoundTrip(s: Int16Array): Int16Array {
-  const enc = new Uint8Array(s.length);
-  encodeUlaw(s, enc);
-  const out = new Int16Array(s.length);
-  decodeUlaw(enc, out);
-  return out;
+  return refUlawRoundTrip(s);
 }
 
 /** SNR (dB) of the recorded stretch against the ideal, at the best alignment within a period. */

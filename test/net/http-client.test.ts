@@ -30,16 +30,15 @@ function client(): { http: HttpClient; close(): void; leftover: () => HalEvent[]
   return { http: httpClient, close: () => { nodeNet.close(); clock.close(); }, leftover: () => unclaimed };
 }
 
-function get(url: string, options?: HttpGetOptions): Promise<{ error: string | null; res: HttpResponse | null; ms: number }> {
+function get(url: string, options?: HttpGetOptions): Promise<{ error: string | null; res: HttpResponse | null }> {
   const c = client();
-  const t0 = Date.now();
   return new Promise((resolve) => {
     let calls = 0;
     c.http.get(url, (error, res) => {
       calls++;
       setTimeout(() => {
         c.close();
-        resolve({ error: calls === 1 ? error : `callback ran ${calls} times`, res, ms: Date.now() - t0 });
+        resolve({ error: calls === 1 ? error : `callback ran ${calls} times`, res });
       }, 50);
     }, options);
   });
@@ -159,8 +158,7 @@ test('a server that never answers times out; one that closes early is reported',
   const silent = await raw(() => {});
   t.teardown(silent.close);
   const r = await get(silent.url, { timeoutMs: 500 });
-  t.is(r.error, 'timed out after 500 ms');
-  t.true(r.ms < 3000, `took ${r.ms} ms`);
+  t.is(r.error, 'timed out after 500 ms'); // the firmware's own timer fired: no wall-clock budget here
   const early = await raw((sock) => sock.end('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort'));
   t.teardown(early.close);
   t.is((await get(early.url)).error, 'the server closed the connection before the body was complete');

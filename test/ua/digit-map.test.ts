@@ -180,8 +180,9 @@ test('maps over 512 characters are refused', (t) => {
   t.deepEqual(errorAt('1'.repeat(513)), ['longer than 512 characters', 512]);
 });
 
+// How fast hostile maps match is a bench figure (digit_map_match_per_s); here: they terminate,
+// give the right verdicts and stay within the state cap that bounds each match's work.
 test('hostile maps compile or fail fast and match in linear time', (t) => {
-  const started = Date.now();
   // empty-matching loops inside loops: no backtracking, no infinite epsilon loop
   const loops = compileDigitMap('(x{0,}){0,}');
   t.is(loops.match('1'.repeat(64)), 'complete-but-longer-possible');
@@ -192,6 +193,7 @@ test('hostile maps compile or fail fast and match in linear time', (t) => {
   // the classic exponential-backtracking shape
   const evil = compileDigitMap('(x|xx){0,}(x{0,}){0,}#');
   for (let i = 0; i < 200; i++) t.is(evil.match('1'.repeat(64)), 'partial');
+  for (const map of [loops, optional, evil]) t.true(map.stateCount <= DIGIT_MAP_MAX_STATES, map.source);
   // expansions that would blow up are refused by the state cap or the work budget
   for (const map of ['((((x{64}){64}){64}){64})', '(x{0,64}){0,64}', '((((((((x{0}){64}){64}){64}){64}){64}){64}){64})']) {
     t.deepEqual(errorAt(map)?.[0], 'map too complex', map);
@@ -204,8 +206,8 @@ test('hostile maps compile or fail fast and match in linear time', (t) => {
   t.deepEqual(errorAt(nestedClasses), ["'[' is not a dial key", 1]);
   // a big but legal map, matched many times
   const big = compileDigitMap(('(x{0,8}|[1-9]{2,9})' + '|').repeat(25).slice(0, -1));
-  for (let i = 0; i < 200; i++) big.match('123456789012');
-  t.true(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+  t.true(big.stateCount <= DIGIT_MAP_MAX_STATES);
+  for (let i = 0; i < 200; i++) t.is(big.match('123456789012'), 'none'); // longer than every alternative
 });
 
 test('a compiled map can be reused and shared: matches do not interfere', (t) => {
