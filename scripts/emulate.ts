@@ -56,7 +56,9 @@ Options:
   --sip-port <n>          local SIP port (0 = any free port; default from the board)
   --sip-transport <t>     udp or tcp toward the registrar/proxy (default from the board)
   --accept-direct-calls   ring for calls that do not come through the registrar/proxy
-                          (needed behind a redirect server; off by default while registered)
+                          (behind a redirect server, or IP direct dial with an account); off by
+                          default for a phone with an account; a phone with no account always
+                          rings for direct calls
   --audio-in <wav>        what the microphone hears (looped; --audio-once plays it once)
   --audio-out <wav>       records everything the speaker plays
   --audio-once            play --audio-in once, then silence
@@ -94,9 +96,15 @@ Options:
 Control channel input, one JSON object per line:
   {"key":"5"}  {"key":"send"}  {"key":"hook","down":true}  {"dial":"sip:bob@127.0.0.1:5070"}
   {"cmd":"reboot"}  {"cmd":"quit"}  {"cmd":"history"}
+"dial" (or digits + send on the keypad) takes a number (sent to the account's domain), user@host,
+a SIP URI, or an IP address: 192.168.1.20[:port], or on the keypad with * for dots and a fifth
+group for the port, 192*168*1*20 or 127*0*0*1*5070. With no account (IP direct dial) the INVITE
+goes straight to the URI's host; a number then cannot be called.
 Output events, one per line, each with an "event" field: boot, display, registered,
-registration_failed, registrar_lost, incoming, call_state, transfer, dtmf, media_stats, watchdog,
-reboot, error, provisioned, provisioning_failed, history.
+registration_failed, registrar_lost, incoming, call_state, call_failed, transfer, dtmf,
+media_stats, watchdog, reboot, error, provisioned, provisioning_failed, history.
+call_failed (target, cause: no_account|bad_target|no_network|in_call|invalid_number, reason as
+the LCD shows it) means the call was never placed; a placed call ends with call_state "ended".
 With --flash: boot also carries slot, slot_state (good|trial) and, on trial, boot_attempt and
 max_trial_boots; boot_confirmed (slot, version) when the firmware confirms a trial boot;
 rollback (from, to, from_version, to_version, reason, detail) when the boot loader falls back;

@@ -537,6 +537,10 @@ export class Phone {
       if (key === 'hook') this.offHook = down; // remember the handset; other keys wait for boot
       return;
     }
+    if (this.mode === 'notice' && this.call !== null && this.call.state !== 'ended') {
+      this.mode = 'call'; // a notice over a call still up: its keys act on the call
+      this.drawCall();
+    }
     if (key === 'hook') {
       this.offHook = down;
       if (this.mode === 'call') return this.callKey(down ? 'send' : 'end');
@@ -665,7 +669,7 @@ export class Phone {
       this.interDigitTimer = null;
       if (this.mode !== 'dialing' || this.digitMap === null) return;
       if (this.digitMap.onTimeout(this.digits) === 'dial') this.placeCall(this.digits);
-      else this.notice('Invalid number', () => this.startDialing(''));
+      else this.cannotCall(this.digits, 'invalid_number', 'Invalid number');
     });
   }
 
@@ -754,18 +758,29 @@ export class Phone {
   private placeCall(target: string): void {
     this.timers.cancel(this.interDigitTimer);
     this.interDigitTimer = null;
-    if (target === '') return;
+    if (target === '' || this.ua === null) return;
+    if (this.ua.activeCall !== null) return this.cannotCall(target, 'in_call', 'Already in a call');
     this.settings.lastDialed = target;
     saveSettings(this.hal.storage, this.settings);
     this.audio.tone(null);
-    const call = this.ua?.activeCall === null ? this.ua.dial(target) : null;
-    if (call === null || call === undefined) {
-      this.notice(this.account ? 'Cannot call that number' : 'Cannot call: no account', () => (this.offHook ? this.startDialing('') : this.enterIdle()));
-      return;
-    }
+    const call = this.ua.dial(target);
+    if ('cause' in call) return this.cannotCall(target, call.cause, call.reason);
     this.call = call;
     this.mode = 'call';
     this.drawCall();
+  }
+
+  /** A call that cannot be placed says why: a call_failed event, and the LCD for a moment. */
+  private cannotCall(target: string, cause: string, reason: string): void {
+    this.hal.system.emit({ event: 'call_failed', target, cause, reason });
+    const call = this.call;
+    if (call !== null && call.state !== 'ended') {
+      return this.notice(reason, () => {
+        this.mode = 'call';
+        this.drawCall();
+      });
+    }
+    this.notice(reason, () => (this.offHook ? this.startDialing('') : this.enterIdle()));
   }
 
   private changeVolume(delta: number): void {

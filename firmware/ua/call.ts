@@ -4,7 +4,7 @@
 // re-INVITE/UPDATE/INFO/OPTIONS answered, blind transfer both ways (REFER, transfer.ts).
 
 import { SipMessage, createResponse, isSipUri, parseUri } from '../sip/index.ts';
-import type { ClientTransaction, Peer, ServerTransaction, SipUri } from '../sip/index.ts';
+import type { ClientTransaction, Peer, ServerTransaction, SipUri, TimerConfig } from '../sip/index.ts';
 import { isHold, parseSdp } from '../sdp/index.ts';
 import { Authenticator } from './authenticator.ts';
 import { Dialog } from './dialog.ts';
@@ -44,8 +44,6 @@ export interface TransferAttempt {
 
 const MAX_REDIRECTS = 5;
 const MAX_AUTH = 2;
-const T1 = 500;
-const T2 = 4000;
 
 export class Call {
   state: CallState;
@@ -79,6 +77,8 @@ export class Call {
   private sentRseq = -1;
   // in-dialog re-INVITE we sent
   private reinviteTx: ClientTransaction | null = null;
+  /** The retry of our re-INVITE after a 491 (glare). */
+  private glareTimer: number | null = null;
   private endTimer: number | null = null;
   // blind transfer
   /** Ours, as transferor. */
@@ -252,7 +252,7 @@ export class Call {
     const call = new Call(host, 'in', req.callId()!, media, who);
     call.serverTx = tx;
     const localTag = host.ctx.stack.random(6);
-    call.dialog = Dialog.asUas(req, localTag);
+    call.dialog = Dialog.asUas(req, localTag, host.ctx.stack.rng.int(1, 10000));
     if (call.dialog === null) {
       tx.respond(createResponse(req, 400, 'Missing Contact or From tag'));
       call.state = 'ended';
@@ -262,10 +262,10 @@ export class Call {
     const reliable = hasToken(req, 'Require', '100rel') || hasToken(req, 'Supported', '100rel');
     const ringing = call.response(180);
     if (reliable) {
-      const rseq = 1 + Math.floor(Math.random() * 1000);
+      const rseq = host.ctx.stack.rng.int(1, 1000);
       ringing.add('Require', '100rel');
       ringing.add('RSeq', String(rseq));
-      call.reliable180 = { res: ringing, rseq, timer: null, interval: T1 };
+      call.reliable180 = { res: ringing, rseq, timer: null, interval: call.sip.t1 };
       call.sentRseq = rseq;
       call.retransmit180();
     }
@@ -316,6 +316,8 @@ export class Call {
 
   /** The ACK for our 2xx (possibly carrying the answer to our offer). */
   acked(ack: SipMessage): void {
+    // A late copy of the ACK for an earlier 2xx must not stop the current one's retransmission.
+    if (this.serverTx !== null && ack.cseq()?.seq !== this.serverTx.request.cseq()?.seq) return;
     this.clearOk();
     if (ack.body.length > 0 && isSdp(ack) && this.media.awaitingAnswer) this.media.answered(ack.bodyText());
   }
@@ -342,7 +344,7 @@ export class Call {
     r.timer = this.host.ctx.timers.after(r.interval, () => {
       if (this.reliable180 !== r || this.state !== 'ringing' || this.serverTx === null) return;
       r.interval *= 2;
-      if (r.interval > 64 * T1) {
+      if (r.interval > 64 * this.sip.t1) {
         // No PRACK (RFC 3262 §3): give up on the call.
         this.serverTx.respond(this.response(504));
         return this.end(504, 'No PRACK');
@@ -360,17 +362,19 @@ export class Call {
   /** Sends a 2xx and retransmits it until the ACK (§13.3.1.4). */
   private sendOk(ok: SipMessage): void {
     const tx = this.serverTx!;
+    this.clearOk(); // a re-INVITE answered before the last 2xx's ACK: that one is superseded
     tx.respond(ok);
-    let interval = T1;
+    const { t1, t2 } = this.sip;
+    let interval = t1;
     const again = (): void => {
       this.okRetransmit = this.host.ctx.timers.after(interval, () => {
         tx.respond(ok);
-        interval = Math.min(interval * 2, T2);
+        interval = Math.min(interval * 2, t2);
         again();
       });
     };
     again();
-    this.okGiveUp = this.host.ctx.timers.after(64 * T1, () => {
+    this.okGiveUp = this.host.ctx.timers.after(64 * t1, () => {
       this.clearOk();
       if (this.state !== 'ended') {
         this.bye(); // the ACK never came: end the call (§13.3.1.4)
@@ -395,7 +399,7 @@ export class Call {
       this.cancelRequested = true;
       if (this.inviteTx !== null) this.host.ctx.stack.layer.cancel(this.inviteTx, 'SIP;cause=487;text="Call cancelled"');
       // If no final response comes, stop waiting (§9.1: the UAC gives up after 64*T1).
-      this.endTimer = this.host.ctx.timers.after(64 * T1, () => this.end(487, 'Cancelled'));
+      this.endTimer = this.host.ctx.timers.after(64 * this.sip.t1, () => this.end(487, 'Cancelled'));
       return;
     }
     this.bye();
@@ -505,6 +509,8 @@ export class Call {
   /** Puts the call on hold (sendonly re-INVITE) or takes it off hold (sendrecv). */
   hold(on: boolean): boolean {
     if ((this.state !== 'connected' && this.state !== 'held') || this.dialog === null || this.reinviteTx !== null) return false;
+    this.host.ctx.timers.cancel(this.glareTimer); // this request replaces a pending retry
+    this.glareTimer = null;
     if (on === this.localHold) return true;
     const req = this.dialog.request('INVITE');
     req.add('Contact', `<${this.host.contact()}>`);
@@ -520,9 +526,13 @@ export class Call {
         this.host.ctx.stack.layer.sendAck(ack, peer);
         this.localHold = on;
         this.setState(on || this.remoteHold ? 'held' : 'connected');
-      } else if (res.status === 491) {
-        // Glare (§14.1): try again after a random 2.1–4 s.
-        this.host.ctx.timers.after(2100 + Math.random() * 1900, () => this.hold(on));
+      } else if (res.status === 491 && this.state !== 'ended') {
+        // Glare (§14.1): the Call-ID's owner retries after 2.1–4 s, the other side within 2 s.
+        const r = this.host.ctx.stack.rng.unit();
+        this.glareTimer = this.host.ctx.timers.after(this.direction === 'out' ? 2100 + r * 1900 : r * 2000, () => {
+          this.glareTimer = null;
+          this.hold(on);
+        });
       } else if (res.status === 481 || res.status === 408) {
         this.end(res.status, 'Call lost');
       }
@@ -542,6 +552,17 @@ export class Call {
   setMuted(on: boolean): void {
     this.muted = on;
     this.host.changed(this);
+  }
+
+  /** The request (ACK included) belongs to this call's dialog: Call-ID and both tags (§12.2.2). */
+  inDialogWith(req: SipMessage): boolean {
+    const d = this.dialog;
+    return d !== null && req.callId() === d.callId && req.to()?.tag === d.localTag && req.from()?.tag === d.remoteTag;
+  }
+
+  /** `tx` is the INVITE this call is answering (for CANCEL). */
+  answers(tx: ServerTransaction): boolean {
+    return this.serverTx === tx;
   }
 
   /** A request inside our dialog. Returns false when it is not ours. */
@@ -670,8 +691,16 @@ export class Call {
     this.status = status;
     this.reason = reason;
     this.stopReliable180();
+    this.clearOk();
     this.host.ctx.timers.cancel(this.endTimer);
+    this.host.ctx.timers.cancel(this.glareTimer);
+    this.glareTimer = null;
     this.setState('ended');
+  }
+
+  /** T1/T2 of the transaction layer, so the call's own retransmissions follow the same table. */
+  private get sip(): TimerConfig {
+    return this.host.ctx.stack.layer.timers;
   }
 
   private setState(s: CallState): void {

@@ -33,15 +33,15 @@ export class Dialog {
     );
   }
 
-  /** A dialog created by an INVITE we received (§12.1.1). */
-  static asUas(req: SipMessage, localTag: string): Dialog | null {
+  /** A dialog created by an INVITE we received (§12.1.1); `localSeq` is our random CSeq start. */
+  static asUas(req: SipMessage, localTag: string, localSeq: number): Dialog | null {
     const from = req.from();
     const contact = req.contacts()[0];
     if (!from?.tag || contact === undefined) return null;
     const routes = req.recordRoutes().map((r) => `<${r.uriText}>`);
     return new Dialog(
       req.callId()!, localTag, from.tag, withoutTag(req.get('To')!), withoutTag(req.get('From')!),
-      Math.floor(Math.random() * 10000) + 1, req.cseq()!.seq, contact.uriText, routes,
+      localSeq, req.cseq()!.seq, contact.uriText, routes,
     );
   }
 

@@ -88,6 +88,11 @@ export class MessageWaiting {
     this.timer = this.ctx.timers.after(ms, () => this.subscribe());
   }
 
+  /** An in-dialog request of our subscription: its Call-ID, and our From tag as its To tag. */
+  owns(req: SipMessage): boolean {
+    return req.callId() === this.callId && req.to()?.tag === this.fromTag;
+  }
+
   /** A NOTIFY for message-summary, ours or unsolicited: always answered. */
   notify(req: SipMessage, tx: ServerTransaction): void {
     tx.respond(createResponse(req, 200));

@@ -97,7 +97,7 @@ export class Registration {
     const a = this.account;
     // Everything goes through the outbound proxy when one is set, REGISTER included.
     const forced = this.transport === 'tcp' ? 'tcp' : null; // UDP: let RFC 3263 pick among what the server offers
-    resolveTargets(this.resolver, a.proxyHost, a.proxyPort, forced, [this.transport], (targets, error) => {
+    resolveTargets(this.resolver, a.proxyHost, a.proxyPort, forced, [this.transport], () => this.ctx.stack.rng.unit(), (targets, error) => {
       if (this.stopped) return;
       if (targets.length === 0) return this.fail(0, `cannot find the registrar (${error ?? 'no address'})`);
       this.targets = targets;

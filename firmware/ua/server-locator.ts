@@ -30,8 +30,8 @@ export interface ServerAddress {
 export type LocateCallback = (targets: ServerAddress[], error: string | null) => void;
 
 export interface LocateOptions {
-  /** Uniform in [0, 1), for SRV weighted selection (default Math.random). */
-  random?: () => number;
+  /** Uniform in [0, 1), for SRV weighted selection: the phone's RandomPool (the host owns entropy). */
+  random: () => number;
   /** Also look up AAAA records (default true). */
   ipv6?: boolean;
 }
@@ -67,7 +67,7 @@ export function locateServer(
   resolver: DnsResolver,
   supported: LocatorTransport[],
   callback: LocateCallback,
-  options: LocateOptions = {},
+  options: LocateOptions,
 ): void {
   new Locator(resolver, supported, callback, options).start(target);
 }
@@ -151,7 +151,7 @@ class Locator {
     private readonly callback: LocateCallback,
     options: LocateOptions,
   ) {
-    this.random = options.random ?? Math.random;
+    this.random = options.random;
     this.ipv6 = options.ipv6 !== false;
     if (supported.includes('udp')) this.transports.push('udp');
     if (supported.includes('tcp')) this.transports.push('tcp');

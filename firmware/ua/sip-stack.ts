@@ -6,6 +6,7 @@ import { SipTransport, TransactionLayer } from '../sip/index.ts';
 import type { SipClock, TransactionUser } from '../sip/index.ts';
 import { toHex } from '../sip/digest.ts';
 import type { Timers } from '../app/timers.ts';
+import { RandomPool } from './random-pool.ts';
 
 export class HalSipClock implements SipClock {
   constructor(
@@ -35,6 +36,8 @@ export class PhoneSipStack {
   readonly clock: HalSipClock;
   readonly transport: SipTransport;
   readonly layer: TransactionLayer;
+  /** Random numbers (delays, sequence starts) from the HAL's entropy. */
+  readonly rng: RandomPool;
 
   constructor(
     private readonly hal: Hal,
@@ -45,6 +48,7 @@ export class PhoneSipStack {
     onError: (message: string) => void,
   ) {
     this.clock = new HalSipClock(hal, timers);
+    this.rng = new RandomPool((n) => hal.crypto.randomBytes(n));
     this.transport = new SipTransport(hal.net, { port: options.port, tcp: options.tcp, localAddress: () => this.localAddress() }, {
       onMessage: (msg, source) => this.layer.receive(msg, source),
       onReady,

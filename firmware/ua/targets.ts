@@ -13,10 +13,11 @@ export function resolveTargets(
   port: number | null,
   transport: TransportName | null,
   supported: TransportName[],
+  random: () => number,
   cb: TargetCallback,
 ): void {
   const bare = host.startsWith('[') ? host.slice(1, -1) : host;
   locateServer({ host: bare, port, transport }, resolver, supported, (targets, error) => {
     cb(targets.map((t) => ({ transport: t.transport, address: t.address, port: t.port })), error);
-  });
+  }, { random });
 }

@@ -14,11 +14,18 @@ import type { MessageSummary } from './message-summary.ts';
 import { MessageWaiting } from './mwi.ts';
 import { DEFAULT_SERVER_CHECK_S, Registration } from './registration.ts';
 import { resolveTargets } from './targets.ts';
+import { ipLiteralUri, keypadAddress } from './direct-dial.ts';
 import { RtpPorts } from '../media/rtp-ports.ts';
 import type { HalEvent } from '../../hal/contract.ts';
 
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, PRACK, UPDATE, INFO, REFER';
 const SUPPORTED = ['100rel'];
+
+/** Why a call could not be placed: a short `reason` for the LCD, a `cause` for machines. */
+export interface DialRefusal {
+  cause: 'no_network' | 'no_account' | 'bad_target';
+  reason: string;
+}
 
 export interface UaListener {
   registration(r: Registration): void;
@@ -41,6 +48,7 @@ export class UserAgent implements TransactionUser {
    */
   callWaiting = false;
   private rtpPort = 16384;
+  private readonly random = (): number => this.ctx.stack.rng.unit();
   private readonly transport: TransportName;
   /** RTP/RTCP sockets bound ahead of calls, so an SDP names a port that is really open. */
   readonly ports: RtpPorts;
@@ -53,6 +61,9 @@ export class UserAgent implements TransactionUser {
     this.resolver = new HalDnsResolver(ctx.hal.net, ctx.timers);
     this.transport = board.sip.transport;
     this.ports = new RtpPorts(ctx.hal.net, board.rtpPorts.min, board.rtpPorts.max, 2);
+    // Bound now, alongside the SIP sockets: a call placed the moment the phone is up (no
+    // account to register first) must find its media ports open.
+    this.ports.open();
   }
 
   /** Network events for the media sockets (bind results). */
@@ -62,7 +73,6 @@ export class UserAgent implements TransactionUser {
 
   /** Registers every provisioned account (auto-register on boot). */
   start(): void {
-    this.ports.open();
     for (const config of this.board.accounts.slice(0, this.board.maxAccounts)) {
       const account = toAccount(config);
       if (account === null) {
@@ -99,16 +109,20 @@ export class UserAgent implements TransactionUser {
     return this.calls.find(isLive) ?? null;
   }
 
-  /** Places a call to digits ("2002"), user@host or a SIP URI. */
-  dial(target: string): Call | null {
+  /**
+   * Places a call to digits ("2002"), an IP address ("192*168*1*20" from the keypad, or
+   * "192.168.1.20[:port]"), user@host or a SIP URI; or says why it cannot be placed.
+   */
+  dial(target: string): Call | DialRefusal {
+    if (this.ctx.hal.net.localAddress() === null) return { cause: 'no_network', reason: 'No network' };
     const uri = this.targetUri(target);
-    return uri === null ? null : this.place(uri.uri, uri.text, null);
+    return 'cause' in uri ? uri : this.place(uri.uri, uri.text, null);
   }
 
   /** Blind-transfers `call` to digits, user@host or a SIP URI; false when that cannot be asked. */
   transfer(call: Call, target: string): boolean {
     const uri = this.targetUri(target);
-    return uri !== null && call.referTo(uri.text, this.fromAddress());
+    return 'uri' in uri && call.referTo(uri.text, this.fromAddress());
   }
 
   private place(uri: SipUri, text: string, referral: { from: Call; by: string | undefined } | null): Call {
@@ -119,10 +133,12 @@ export class UserAgent implements TransactionUser {
     return call;
   }
 
-  /** Our From: the primary account's address of record, or a bare address without one. */
+  /** Our From: the primary account's address of record; without one, our own address and port (direct IP calls). */
   private fromAddress(): string {
     const account = this.primary?.account ?? null;
-    return account !== null ? fromHeader(account) : `<sip:quip@${this.ctx.stack.localAddress()}>`;
+    if (account !== null) return fromHeader(account);
+    const a = this.ctx.stack.localAddress();
+    return `<sip:${a.indexOf(':') !== -1 ? `[${a}]` : a}:${this.ctx.stack.port}>`;
   }
 
   // ---- TransactionUser ------------------------------------------------------------------
@@ -137,9 +153,10 @@ export class UserAgent implements TransactionUser {
     }
     const toTag = req.to()?.tag;
     if (toTag) {
-      const call = this.calls.find((c) => c.dialog !== null && c.callId === req.callId() && c.dialog.localTag === toTag && c.state !== 'ended');
+      // By dialog (Call-ID and both tags), whichever side placed the call.
+      const call = this.calls.find((c) => c.state !== 'ended' && c.inDialogWith(req));
       if (call) return call.handleRequest(req, tx);
-      if (req.method === 'NOTIFY' && this.mwi !== null && req.callId() === this.mwi.callId) return this.mwi.notify(req, tx);
+      if (req.method === 'NOTIFY' && this.mwi !== null && this.mwi.owns(req)) return this.mwi.notify(req, tx);
       tx.respond(createResponse(req, 481));
       return;
     }
@@ -172,14 +189,14 @@ export class UserAgent implements TransactionUser {
     }
   }
 
+  /** The ACK for a 2xx we sent: to an INVITE we took, or a re-INVITE on any call. */
   onAck(ack: SipMessage): void {
-    const call = this.calls.find((c) => c.callId === ack.callId() && c.direction === 'in');
-    call?.acked(ack);
+    this.calls.find((c) => c.inDialogWith(ack))?.acked(ack);
   }
 
+  /** CANCEL for the INVITE a ringing call is answering (not any call that shares its Call-ID). */
   onCancel(invite: ServerTransaction): void {
-    const call = this.calls.find((c) => c.callId === invite.request.callId() && c.state === 'ringing');
-    call?.cancelled();
+    this.calls.find((c) => c.answers(invite))?.cancelled();
   }
 
   // ---- internals ------------------------------------------------------------------------
@@ -202,14 +219,15 @@ export class UserAgent implements TransactionUser {
   }
 
   /**
-   * Out-of-dialog INVITEs are taken from the registrar/proxy of a registered account only,
-   * unless the board allows direct calls or the phone has no account (direct IP calling).
+   * Out-of-dialog requests are taken only from the registrar/proxy of one of our accounts, in
+   * every registration state (a registrar that is down or refused us does not open the phone to
+   * scanners), unless the board accepts direct calls (sip.acceptDirectCalls) or the phone has no
+   * account: then there is no registrar for a call to come through (direct IP calling).
    */
   private trusted(source: Peer): boolean {
     if (this.board.sip.acceptDirectCalls === true) return true;
-    const servers = this.registrations.filter((r) => r.state === 'registered' || r.state === 'registering');
-    if (servers.length === 0) return true;
-    return servers.some((r) => r.isServer(source));
+    if (this.registrations.length === 0 && this.board.accounts.length === 0) return true;
+    return this.registrations.some((r) => r.isServer(source));
   }
 
   /**
@@ -269,23 +287,31 @@ export class UserAgent implements TransactionUser {
     return new MediaSession(codecsFor(this.board.codecs), this.ctx.stack.localAddress(), port, sessionId);
   }
 
-  /** Digits → sip:digits@domain; user@host → sip:user@host; a SIP URI as is. */
-  targetUri(target: string): { uri: SipUri; text: string } | null {
+  /**
+   * A SIP URI as is; user@host → sip:user@host; an IP address (keypad '*' for dots, see
+   * direct-dial.ts) → sip:address[:port]; other digits → sip:digits@domain of the account.
+   */
+  targetUri(target: string): { uri: SipUri; text: string } | DialRefusal {
     const t = target.trim();
     let text: string;
     if (/^sips?:/i.test(t)) text = t;
     else if (t.indexOf('@') !== -1) text = `sip:${t}`;
     else {
+      const direct = ipLiteralUri(keypadAddress(t) ?? t);
       const account = this.primary?.account;
-      if (account === undefined) return null;
-      const user = t.replace(/#/g, '%23'); // '#' is not allowed in a SIP URI user part
-      text = `sip:${user}@${account.domain}${account.aor.port !== null ? ':' + account.aor.port : ''}`;
+      if (direct !== null) text = direct;
+      else if (account === undefined) return { cause: 'no_account', reason: 'No account: dial an IP address' };
+      else {
+        const user = t.replace(/#/g, '%23'); // '#' is not allowed in a SIP URI user part
+        text = `sip:${user}@${account.domain}${account.aor.port !== null ? ':' + account.aor.port : ''}`;
+      }
     }
+    const bad: DialRefusal = { cause: 'bad_target', reason: 'Cannot call that address' };
     try {
       const uri = parseUri(text);
-      return isSipUri(uri) ? { uri, text } : null;
+      return isSipUri(uri) ? { uri, text } : bad;
     } catch {
-      return null;
+      return bad;
     }
   }
 
@@ -324,7 +350,7 @@ export class UserAgent implements TransactionUser {
     const param = uri.params.get('transport');
     const transport: TransportName | null = param === 'tcp' ? 'tcp' : param === 'udp' ? 'udp' : null;
     if (isIpv4(host) || isIpv6(host)) return cb({ transport: transport ?? 'udp', address: host, port: uri.port ?? 5060 });
-    resolveTargets(this.resolver, host, uri.port, transport, [this.transport, this.transport === 'udp' ? 'tcp' : 'udp'], (targets) => cb(targets[0] ?? null));
+    resolveTargets(this.resolver, host, uri.port, transport, [this.transport, this.transport === 'udp' ? 'tcp' : 'udp'], this.random, (targets) => cb(targets[0] ?? null));
   }
 }
 

@@ -2,7 +2,7 @@
 // test advances it and whose network is a virtual UDP wire to a scripted peer. Minutes of
 // registrar outage then take milliseconds, and the LCD can be read at any simulated instant.
 // (The firmware runs on Node's JS engine here; QuickJS-specific behaviour is the emulator's.)
-import type { BoardInfo, Hal, HalEvent } from '../../hal/contract.ts';
+import type { BoardInfo, ControlCommand, Hal, HalEvent, Key } from '../../hal/contract.ts';
 import { createFirmware } from '../../firmware/firmware.ts';
 import { Lcd } from '../../hal/emulator/display.ts';
 import { hostCrypto } from '../../hal/emulator/host-crypto.ts';
@@ -80,6 +80,16 @@ export class SimPhone {
 
   now(): number {
     return this.clock.now();
+  }
+
+  /** A key press (down and up) or a control command, as the host would deliver it. */
+  press(key: Key): void {
+    this.later({ type: 'key', key, down: true });
+    this.later({ type: 'key', key, down: false });
+  }
+
+  control(command: ControlCommand): void {
+    this.later({ type: 'control', command });
   }
 
   private dispatch(ev: HalEvent): void {

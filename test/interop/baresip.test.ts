@@ -168,6 +168,33 @@ test.serial('quip puts baresip on hold and takes it off: baresip accepts both re
   t.deepEqual(alice.events.filter((e) => e.event === 'error' || e.event === 'watchdog'), []);
 });
 
+test.serial('baresip holds a call quip placed and resumes it: quip answers both re-INVITEs, shows held then connected, and the call ends normally', async (t) => {
+  const { lab, phone } = await labForBaresip(t);
+  const bs = await startBaresip(t, lab.port, 'held', ';answermode=auto');
+  const alice = await phone('alice', 'desk6', 'secret', ['--audio-in', wavFile('held-quip-in.wav', signal(Q_FREQS, 2))]);
+  alice.send({ dial: '2002' });
+  const up = await alice.waitFor((e) => e.event === 'call_state' && e.state === 'connected');
+  await bs.waitEvent((e) => e.type === 'CALL_ESTABLISHED');
+
+  const hold = await bs.command('hold'); // baresip's re-INVITE with a=sendonly
+  t.true(hold.ok, hold.data);
+  const held = await alice.waitFor((e) => e.event === 'call_state' && e.state === 'held' && e.call_id === up.call_id, 15000);
+  t.is(held.direction, 'out');
+  const mark = alice.events.length;
+  const resume = await bs.command('resume'); // and a=sendrecv
+  t.true(resume.ok, resume.data);
+  await alice.waitFor((e) => e.event === 'call_state' && e.state === 'connected' && e.call_id === up.call_id, 15000, mark);
+  t.false(bs.events.some((e) => e.type === 'CALL_CLOSED'), 'the call survived both re-INVITEs');
+
+  alice.send({ key: 'end' });
+  await bs.waitEvent((e) => e.type === 'CALL_CLOSED');
+  const end = await alice.waitFor((e) => e.event === 'call_state' && e.state === 'ended' && e.call_id === up.call_id);
+  t.is(end.reason, 'Call ended');
+  const states = alice.events.filter((e) => e.event === 'call_state' && e.call_id === up.call_id).map((e) => e.state);
+  t.deepEqual(states.slice(states.indexOf('connected')), ['connected', 'held', 'connected', 'ended']);
+  t.deepEqual(alice.events.filter((e) => e.event === 'error' || e.event === 'watchdog'), []);
+});
+
 // The lab side of the finding above, with no baresip needed.
 plainTest('the lab can challenge with MD5 alone (digestAlgorithms), for clients that fail on SHA-256', async (t) => {
   const lab = await startLab(t, { digestAlgorithms: ['MD5'] });

@@ -94,6 +94,29 @@ test.serial('the phone calls SIPp via its proxy: 180, 200, ACK; the phone hangs 
   t.is(end.reason, 'Call ended');
 });
 
+test.serial('SIPp holds the phone\'s call by re-INVITE (a=sendonly), resumes it 40 s later (a=sendrecv), hangs up: the phone stays in the call and answers each', async (t) => {
+  t.timeout(150_000); // 40 s of hold is real time: longer than the 32 s an unACKed 2xx lives
+  const { phone } = await alice(t);
+  const run = await sipp(t, { scenario: 'uas-reinvite-hold.xml', service: 'uas', timeoutS: 120 });
+  phone.send({ dial: `sip:uas@127.0.0.1:${run.port}` });
+  const connected = await phone.waitFor(inState('connected'), 20000);
+  await phone.waitFor(inState('held'), 20000);
+  const afterHold = phone.events.length;
+  await phone.waitFor(inState('connected'), 90_000, afterHold);
+  const r = await passed(t, run.done);
+  const end = await phone.waitFor(ended);
+  t.is(end.reason, 'Remote hangup');
+  const states = phone.events.filter((e) => e.event === 'call_state' && e.call_id === connected.call_id).map((e) => e.state);
+  t.deepEqual(states.slice(states.indexOf('connected')), ['connected', 'held', 'connected', 'ended']);
+  const received = r.messages.split(/-{20,}/).filter((m) => /message received/.test(m));
+  t.false(received.some((m) => /^BYE /m.test(m)), 'the phone sent no BYE');
+  // Each re-INVITE's 2xx stops once ACKed (a copy or two more only if the ACK was slow).
+  for (const seq of [1, 2]) {
+    const oks = received.filter((m) => /^SIP\/2\.0 200 /m.test(m) && new RegExp(`^CSeq: ${seq} INVITE`, 'm').test(m)).length;
+    t.true(oks >= 1 && oks <= 3, `${oks} copies of the 200 to re-INVITE ${seq}`);
+  }
+});
+
 test.serial('SIPp answers busy (486): the phone shows Busy and ACKs (the lab relays the ACK)', async (t) => {
   const { phone } = await alice(t);
   const run = await sipp(t, { scenario: 'uas-busy.xml' });

@@ -43,7 +43,7 @@ function locate(
   target: ServerTarget,
   zone: Zone,
   supported: LocatorTransport[] = ['udp', 'tcp'],
-  options: LocateOptions = {},
+  options: Partial<LocateOptions> = {},
   async = false,
 ): Outcome & { resolver: FakeResolver } {
   const resolver = new FakeResolver(zone, async);
@@ -52,7 +52,7 @@ function locate(
     out.calls++;
     out.targets = targets;
     out.error = error;
-  }, { ipv6: true, ...options });
+  }, { ipv6: true, random: Math.random, ...options });
   resolver.flush();
   return { ...out, resolver };
 }
@@ -323,7 +323,7 @@ test('over the real HalDnsResolver: HAL queries answered by events, shared names
   let result: string[] | string = [];
   locateServer(name('example.com'), resolver, ['udp', 'tcp'], (targets, error) => {
     result = error ?? short(targets);
-  }, { ipv6: false });
+  }, { ipv6: false, random: Math.random });
   // answer whatever is outstanding until nothing is
   for (let done = 0; done < asked.length; done++) {
     const q = asked[done]!;

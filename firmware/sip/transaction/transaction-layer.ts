@@ -49,7 +49,8 @@ export interface RequestOptions {
 export class TransactionLayer {
   private readonly clients = new Map<string, ClientTransaction>();
   private readonly servers = new Map<string, ServerTransaction>();
-  private readonly timers: TimerConfig;
+  /** T1/T2/T4 in force: TUs that retransmit themselves (a UAS's 2xx) use the same table. */
+  readonly timers: TimerConfig;
 
   constructor(
     private readonly transport: Transport,
