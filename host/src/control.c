@@ -9,15 +9,7 @@
 #include "json_flat.h"
 #include "jsonw.h"
 
-static void control_error(host *h, const char *message) {
-  jsonw w;
-  jw_init(&w);
-  jw_raw(&w, "{\"event\":\"error\",\"where\":\"control\",\"message\":");
-  jw_str(&w, message);
-  jw_raw(&w, "}");
-  host_emit(h, jw_text(&w));
-  jw_free(&w);
-}
+static void control_error(host *h, const char *message) { host_emit_error(h, "control", message); }
 
 static void key_event(host *h, const char *key, int down) {
   hal_event *e = ev_new("key");

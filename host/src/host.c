@@ -30,6 +30,26 @@ void host_log(host *h, log_level level, const char *message) {
   fprintf(stderr, "[%s] %s\n", names[level], message);
 }
 
+void host_emit_error(host *h, const char *where, const char *message) {
+  jsonw w;
+  jw_init(&w);
+  jw_raw(&w, "{\"event\":\"error\",\"where\":");
+  jw_str(&w, where);
+  jw_raw(&w, ",\"message\":");
+  jw_str(&w, message);
+  jw_raw(&w, "}");
+  host_emit(h, jw_text(&w));
+  jw_free(&w);
+}
+
+void host_set_firmware_version(host *h, const char *version) {
+  char *board = shell_call_str(h->sh, "withVersion", 2, (const char *const[]){h->board_json, version});
+  if (board == NULL) return;
+  free(h->board_json);
+  h->board_json = board;
+  snprintf(h->version, sizeof h->version, "%s", version);
+}
+
 static void emit_reboot(host *h, const char *reason) {
   jsonw w;
   jw_init(&w);
@@ -55,13 +75,7 @@ static void teardown(host *h) {
 
 /* The halted board: nothing valid to boot, as hardware would show it until reflashed. */
 static void halt_screen(host *h, const char *message) {
-  jsonw w;
-  jw_init(&w);
-  jw_raw(&w, "{\"event\":\"error\",\"where\":\"bootloader\",\"message\":");
-  jw_str(&w, message);
-  jw_raw(&w, "}");
-  host_emit(h, jw_text(&w));
-  jw_free(&w);
+  host_emit_error(h, "bootloader", message);
   fprintf(stderr, "boot loader: %s\n", message);
   char *r = shell_call_str(h->sh, "lcdReset", 0, NULL);
   free(r);
@@ -135,14 +149,7 @@ static int load_firmware(host *h, const uint8_t **code, size_t *len, int *byteco
   *bytecode = strcmp(fb->payload_type, "quickjs-bytecode") == 0;
   snprintf(entry, entry_cap, "%s", fb->entry);
   snprintf(h->facts, sizeof h->facts, "%s", fb->facts_json);
-  if (strcmp(fb->version, h->version) != 0) {
-    char *board = shell_call_str(h->sh, "withVersion", 2, (const char *const[]){h->board_json, fb->version});
-    if (board != NULL) {
-      free(h->board_json);
-      h->board_json = board;
-      snprintf(h->version, sizeof h->version, "%s", fb->version);
-    }
-  }
+  if (strcmp(fb->version, h->version) != 0) host_set_firmware_version(h, fb->version);
   return 0;
 }
 

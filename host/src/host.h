@@ -77,6 +77,10 @@ struct boot {
 
 /** Writes one event line to the control channel (stdout), when it is on. */
 void host_emit(host *h, const char *json_line);
+/** An {"event":"error","where":…,"message":…} line on the control channel. */
+void host_emit_error(host *h, const char *where, const char *message);
+/** The image's version becomes the firmware's own (system.board's firmwareVersion). */
+void host_set_firmware_version(host *h, const char *version);
 /** A log line to stderr at or above the chosen level. */
 void host_log(host *h, log_level level, const char *message);
 /** The native __hal(op, a, b, c, d) of the firmware VM (hal_calls.c). */

@@ -158,12 +158,7 @@ static int load_code(host *h) {
     memcpy(h->code, info.payload, info.payload_len);
     h->code_len = info.payload_len;
     snprintf(h->entry, sizeof h->entry, "%s", info.entry);
-    /* The firmware reports the image's version as its own. */
-    char *board = shell_call_str(h->sh, "withVersion", 2, (const char *const[]){h->board_json, info.version});
-    if (board != NULL) {
-      free(h->board_json);
-      h->board_json = board;
-    }
+    host_set_firmware_version(h, info.version);
   }
   free(bytes);
   return code;
