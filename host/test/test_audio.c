@@ -1196,6 +1196,7 @@ TEST(same_bytes_as_node) {
 }
 
 int main(void) {
+  setvbuf(stdout, NULL, _IONBF, 0); /* a test that dies mid-way still shows how far it got */
   const char *t = getenv("TMPDIR");
   setvbuf(stderr, NULL, _IONBF, 0);
   if (t == NULL) t = getenv("TEMP");

@@ -520,6 +520,7 @@ static void test_node_generated(void) {
 }
 
 int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IONBF, 0); /* a test that dies mid-way still shows how far it got */
   test_hash_vectors();
   test_million_a();
   test_stream_splits();

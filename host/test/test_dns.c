@@ -772,6 +772,7 @@ static void test_ipv6_format(void) {
 }
 
 int main(void) {
+  setvbuf(stdout, NULL, _IONBF, 0); /* a test that dies mid-way still shows how far it got */
   int n = 0;
   run(++n, "type names", test_types);
   run(++n, "name validation and normalisation", test_normalize);

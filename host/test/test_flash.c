@@ -592,6 +592,7 @@ static void test_selfmade(const char *dir) {
 }
 
 int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IONBF, 0); /* a test that dies mid-way still shows how far it got */
   test_units();
   test_selfmade(argc > 1 ? argv[1] : ".");
   if (argc > 1) {

@@ -920,6 +920,7 @@ static int stdin_mode(int hex) {
 
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "stdin") == 0) return stdin_mode(argc > 2 && strcmp(argv[2], "hex") == 0);
+  setvbuf(stdout, NULL, _IONBF, 0); /* a test that dies mid-way still shows how far it got */
   const char *tmp = getenv("TMPDIR");
   if (tmp == NULL || tmp[0] == '\0') tmp = getenv("TEMP");
   if (tmp == NULL || tmp[0] == '\0') tmp = getenv("TMP");

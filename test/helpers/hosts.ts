@@ -23,6 +23,10 @@ const TARGET: Record<Exclude<HostName, 'node'>, HostTarget> = { x64: 'linux-x64-
 /** Sanitizer settings: a report fails the run loudly (exit code and stderr) instead of scrolling by. */
 export const ASAN_ENV = { ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:exitcode=86', UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1:exitcode=87' };
 
+/** Wine for the win32 builds: the project's own prefix, prepared with a server that stays up for
+ *  the whole run by scripts/wine-session.sh (npm test's pretest). */
+export const WINE_ENV = { WINEPREFIX: join(ROOT, 'dist', 'wine'), WINEDEBUG: '-all' };
+
 export function phoneHost(name: HostName): PhoneHost {
   if (name === 'node') {
     return { name, native: false, command: () => ({ cmd: process.execPath, args: [join(ROOT, 'scripts', 'quip.mjs'), 'emulate'] }) };
@@ -40,7 +44,7 @@ export function phoneHost(name: HostName): PhoneHost {
       const runner = name === 'armhf' ? 'qemu-arm' : name === 'win32' ? 'wine' : null;
       if (runner !== null && findBinary(runner) === null) throw new Error(`${runner} is not installed (Debian package ${runner === 'wine' ? 'wine' : 'qemu-user'}): the ${name} phone cannot run`);
       if (name === 'armhf') return { cmd: findBinary('qemu-arm')!, args: ['-L', '/usr/arm-linux-gnueabihf', binary] };
-      if (name === 'win32') return { cmd: findBinary('wine')!, args: [binary], env: { ...process.env, WINEDEBUG: '-all' } };
+      if (name === 'win32') return { cmd: findBinary('wine')!, args: [binary], env: { ...process.env, ...WINE_ENV } };
       return { cmd: binary, args: [], env: { ...process.env, ...ASAN_ENV } };
     },
   };

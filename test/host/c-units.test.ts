@@ -10,19 +10,19 @@ import { join } from 'node:path';
 import { hostOutDir } from '../../build/host-build.ts';
 import type { HostTarget } from '../../build/host-build.ts';
 import { ROOT } from '../helpers/corpus.ts';
-import { ASAN_ENV } from '../helpers/hosts.ts';
+import { ASAN_ENV, WINE_ENV } from '../helpers/hosts.ts';
 
 const HOST_DIR = join(ROOT, 'host');
 const work = mkdtempSync(join(tmpdir(), 'quip-cunits-'));
 test.after.always(() => rmSync(work, { recursive: true, force: true }));
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string }> {
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: HOST_DIR, env: { ...process.env, TMPDIR: work, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (code) => resolve({ code, out }));
+    child.on('close', (code, signal) => resolve({ code, signal, out }));
   });
 }
 
@@ -39,7 +39,7 @@ const fixtures = (async () => {
 const TARGETS: { target: HostTarget; runner: string[]; env: NodeJS.ProcessEnv }[] = [
   { target: 'linux-x64-asan', runner: [], env: { ...ASAN_ENV, QUIP_NODE_REPO: ROOT } },
   { target: 'linux-armhf', runner: ['qemu-arm', '-L', '/usr/arm-linux-gnueabihf'], env: {} },
-  { target: 'win32', runner: ['wine'], env: { WINEDEBUG: '-all' } },
+  { target: 'win32', runner: ['wine'], env: WINE_ENV },
 ];
 
 const UNITS: { name: string; args: (f: { vectors: string; flash: string }) => string[] }[] = [
@@ -61,7 +61,7 @@ for (const { target, runner, env } of TARGETS) {
       const passed = r.out.split('\n').filter((l) => /^ok \d+/.test(l)).length;
       const failed = r.out.split('\n').filter((l) => /^not ok \d+/.test(l));
       t.deepEqual(failed, [], r.out.slice(-4000));
-      t.true(passed > 0, `no test ran: ${r.out.slice(-2000)}`);
+      t.true(passed > 0, `no test ran (exit code ${r.code}, signal ${r.signal}): ${r.out.slice(-2000)}`);
       t.is(r.code, 0, r.out.slice(-4000));
       t.notRegex(r.out, /AddressSanitizer|runtime error:/);
     });
