@@ -1,5 +1,5 @@
 // Builds a firmware image for one board: bundle the firmware entry for QuickJS (no Node builtins),
-// then wrap the bundle in an image (build/image.ts) stamped with the board and version.
+// then wrap the bundle in an image (image/image.ts) stamped with the board and version.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { firmwareVersion } from '../hal/board-config.ts';
 import type { BoardConfig } from '../hal/board-config.ts';
 import { BundleError, bundle } from './bundle.ts';
-import { createImage, readImage } from './image.ts';
-import type { ImageManifest } from './image.ts';
+import { createImage, readImage } from '../image/image.ts';
+import type { ImageManifest } from '../image/image.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

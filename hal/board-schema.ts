@@ -8,7 +8,7 @@
 import { KEYS } from './contract.ts';
 import { DEFAULT_CONFIRM_AFTER_S, ERASE_KB_CHOICES, flashConfigProblem } from './flash/layout.ts';
 import type { FlashConfig } from './flash/layout.ts';
-import { decodePublicKey } from '../build/public-key.ts';
+import { decodePublicKey } from '../image/public-key.ts';
 import { ipVersion } from './ip-literal.ts';
 import { urlProtocol } from './url-syntax.ts';
 import type { AccountConfig, BoardInfo, DisplayIcon, Key, LedName } from './contract.ts';

@@ -10,9 +10,9 @@ import { BundleError } from '../build/bundle.ts';
 import { buildFirmware } from '../build/build-firmware.ts';
 import type { NativeCompiler } from '../build/build-firmware.ts';
 import { engineVersion, hostBinary } from '../build/host-build.ts';
-import { ImageError } from '../build/image.ts';
-import { SigningKeyError, keyIdOf, loadPrivateKey, publicKeyOf, signImage } from '../build/signing.ts';
-import { checkUpdateImage } from '../build/update-check.ts';
+import { ImageError } from '../image/image.ts';
+import { SigningKeyError, keyIdOf, loadPrivateKey, publicKeyOf, signImage } from '../image/signing.ts';
+import { checkUpdateImage } from '../image/update-check.ts';
 import { BoardConfigError, loadBoardConfig } from '../hal/board-config.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Command } from './command.ts';
 import { usageError } from './command.ts';
 import { lastValue, readArgs } from './cli-args.ts';
-import { generateKeyPair } from '../build/signing.ts';
+import { generateKeyPair } from '../image/signing.ts';
 
 const DEFAULT_DIR = 'keys';
 const DEFAULT_NAME = 'quip-signing';

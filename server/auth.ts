@@ -4,7 +4,8 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { formatCredentials, parseNc, verifyAuthorization } from '../firmware/sip/index.ts';
-import type { Credentials, DigestAlgorithm, DigestHash, Peer, SipMessage } from '../firmware/sip/index.ts';
+import type { Credentials, DigestAlgorithm, DigestHash, SipMessage } from '../firmware/sip/index.ts';
+import type { Peer } from '../firmware/sip/transport/index.ts';
 import type { AuthThrottle } from './auth-throttle.ts';
 import type { NonceStore } from './nonces.ts';
 import type { LabUser, UserDirectory } from './users.ts';

@@ -3,7 +3,9 @@
 // log line when the final response goes out.
 
 import { createResponse, reasonPhrase } from '../firmware/sip/index.ts';
-import type { Peer, ServerTransaction, SipClock, SipMessage } from '../firmware/sip/index.ts';
+import type { SipClock, SipMessage } from '../firmware/sip/index.ts';
+import type { Peer } from '../firmware/sip/transport/index.ts';
+import type { ServerTransaction } from '../firmware/sip/transaction/index.ts';
 
 export interface ExchangeEnv {
   clock: SipClock;

@@ -3,7 +3,8 @@
 
 import { networkInterfaces } from 'node:os';
 import { isSipUri } from '../firmware/sip/index.ts';
-import type { TransportName, Uri, Via } from '../firmware/sip/index.ts';
+import type { Uri, Via } from '../firmware/sip/index.ts';
+import type { TransportName } from '../firmware/sip/transport/index.ts';
 import type { UserDirectory } from './users.ts';
 
 export interface IdentityOptions {

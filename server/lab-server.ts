@@ -3,7 +3,8 @@
 
 import { Voicemail } from './voicemail.ts';
 import { randomBytes } from 'node:crypto';
-import type { DigestAlgorithm, SipClock, TimerConfig, TransactionUser } from '../firmware/sip/index.ts';
+import type { DigestAlgorithm, SipClock } from '../firmware/sip/index.ts';
+import type { TimerConfig, TransactionUser } from '../firmware/sip/transaction/index.ts';
 import { DigestAuth } from './auth.ts';
 import { AuthThrottle } from './auth-throttle.ts';
 import type { ExchangeEnv } from './exchange.ts';

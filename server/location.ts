@@ -10,7 +10,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { tryUnlink, writeFileAtomically } from '../hal/emulator/atomic-file.ts';
+import { tryUnlink, writeFileAtomically } from '../hal/node/atomic-file.ts';
 import { parseUri } from '../firmware/sip/uri.ts';
 import { uriEquals } from '../firmware/sip/uri-compare.ts';
 import type { Uri } from '../firmware/sip/types.ts';

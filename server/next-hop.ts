@@ -3,7 +3,8 @@
 // REGISTER really came from when the phone is behind NAT.
 
 import { isIpv4, isSipUri } from '../firmware/sip/index.ts';
-import type { Peer, Uri } from '../firmware/sip/index.ts';
+import type { Uri } from '../firmware/sip/index.ts';
+import type { Peer } from '../firmware/sip/transport/index.ts';
 import type { Binding } from './location.ts';
 
 /** The peer a URI names, or null when it needs DNS or a transport we lack (TLS). */

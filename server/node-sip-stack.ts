@@ -3,10 +3,12 @@
 // phone runs.
 
 import { randomBytes } from 'node:crypto';
-import { SipTransport, TransactionLayer } from '../firmware/sip/index.ts';
-import type { LayerOptions, SipClock, TransactionUser } from '../firmware/sip/index.ts';
+import { SipTransport } from '../firmware/sip/transport/index.ts';
+import { TransactionLayer } from '../firmware/sip/transaction/index.ts';
+import type { SipClock } from '../firmware/sip/index.ts';
+import type { LayerOptions, TransactionUser } from '../firmware/sip/transaction/index.ts';
 import type { HalEvent } from '../hal/contract.ts';
-import { NodeNet } from '../hal/emulator/net.ts';
+import { NodeNet } from '../hal/node/net.ts';
 import { NodeClock } from './node-clock.ts';
 
 export interface NodeSipStackOptions {

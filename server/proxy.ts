@@ -6,9 +6,9 @@
 
 import { createHash } from 'node:crypto';
 import { BRANCH_COOKIE, SipMessage, createResponse } from '../firmware/sip/index.ts';
-import type {
-  ClientTransaction, Peer, ServerTransaction, SipClock, TransactionLayer, Transport,
-} from '../firmware/sip/index.ts';
+import type { SipClock } from '../firmware/sip/index.ts';
+import type { Peer, Transport } from '../firmware/sip/transport/index.ts';
+import type { ClientTransaction, ServerTransaction, TransactionLayer } from '../firmware/sip/transaction/index.ts';
 import { chooseBest, prepareBest } from './best-response.ts';
 import type { Exchange } from './exchange.ts';
 import type { LocalIdentity } from './identity.ts';

@@ -3,7 +3,8 @@
 // binding the address-of-record now has.
 
 import { unquote } from '../firmware/sip/index.ts';
-import type { Contact, Peer } from '../firmware/sip/index.ts';
+import type { Contact } from '../firmware/sip/index.ts';
+import type { Peer } from '../firmware/sip/transport/index.ts';
 import type { DigestAuth } from './auth.ts';
 import type { Exchange } from './exchange.ts';
 import type { LocalIdentity } from './identity.ts';

@@ -3,9 +3,9 @@
 // redirect), or something passing through (a Record-Routed dialog, a pre-loaded route).
 
 import { KNOWN_METHODS, isKnownMethod, isSipUri, isTelUri, uriEquals } from '../firmware/sip/index.ts';
-import type {
-  Peer, ServerTransaction, SipMessage, TransactionLayer, TransactionUser, Transport, Uri,
-} from '../firmware/sip/index.ts';
+import type { SipMessage, Uri } from '../firmware/sip/index.ts';
+import type { Peer, Transport } from '../firmware/sip/transport/index.ts';
+import type { ServerTransaction, TransactionLayer, TransactionUser } from '../firmware/sip/transaction/index.ts';
 import { consumeCredentials } from './auth.ts';
 import type { DigestAuth } from './auth.ts';
 import { Exchange, transactionLogLine } from './exchange.ts';

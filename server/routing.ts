@@ -2,8 +2,11 @@
 // inside a Record-Routed dialog, ACKs for 2xx, and stray responses pass through the server.
 
 import { createHash } from 'node:crypto';
-import { BRANCH_COOKIE, isSipUri, transportOf } from '../firmware/sip/index.ts';
-import type { Peer, SipMessage, TransactionLayer, Transport } from '../firmware/sip/index.ts';
+import { BRANCH_COOKIE, isSipUri } from '../firmware/sip/index.ts';
+import { transportOf } from '../firmware/sip/transport/index.ts';
+import type { SipMessage } from '../firmware/sip/index.ts';
+import type { Peer, Transport } from '../firmware/sip/transport/index.ts';
+import type { TransactionLayer } from '../firmware/sip/transaction/index.ts';
 import type { LocalIdentity } from './identity.ts';
 
 /** Removes the Route entries naming us from the top of the route set (loose routing). */

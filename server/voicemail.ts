@@ -3,7 +3,9 @@
 // at once and again whenever setMessages() changes it, and ends subscriptions that expire.
 
 import { SipMessage, uriInBrackets, withoutTag } from '../firmware/sip/index.ts';
-import type { Peer, SipClock, TransactionLayer } from '../firmware/sip/index.ts';
+import type { SipClock } from '../firmware/sip/index.ts';
+import type { Peer } from '../firmware/sip/transport/index.ts';
+import type { TransactionLayer } from '../firmware/sip/transaction/index.ts';
 import type { Exchange } from './exchange.ts';
 import type { LocalIdentity } from './identity.ts';
 import { peerForUri } from './next-hop.ts';

@@ -4,7 +4,7 @@
 // crash or hang before then reboots the phone, and the boot loader counts the failed attempt.
 
 import type { Hal } from '../../hal/contract.ts';
-import type { Timers } from './timers.ts';
+import type { Timers } from '../util/timers.ts';
 
 const DEFAULT_CONFIRM_AFTER_S = 30;
 

@@ -8,7 +8,7 @@ import type { HttpClient } from '../net/http-client.ts';
 import { decodeUtf8 } from '../util/utf8.ts';
 import { isSipUri, parseUri } from '../sip/index.ts';
 import { targetFromHostPort } from '../ua/server-locator.ts';
-import { compileDigitMap } from '../ua/digit-map.ts';
+import { compileDigitMap } from './digit-map.ts';
 
 /** What a provisioning file may set; every field is optional. */
 export interface ProvisionedConfig {

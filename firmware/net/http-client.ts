@@ -5,8 +5,8 @@
 // no TLS, so https is refused rather than faked.
 
 import type { HalEvent, NetHal } from '../../hal/contract.ts';
-import type { DnsResolver, DnsTimers } from '../ua/dns-resolver.ts';
-import { isIpv4, isIpv6 } from '../sip/uri.ts';
+import type { DnsResolver, DnsTimers } from './dns-resolver.ts';
+import { isIpv4, isIpv6 } from '../util/ip-literal.ts';
 
 export interface HttpUrl {
   host: string;

@@ -1,4 +1,5 @@
-// Public surface of quip's SIP message core.
+// The SIP message core (RFC 3261 §7, §19, §20, §22, §25): messages, URIs, headers, digest.
+// Transport and transactions have their own entries: sip/transport/index.ts, sip/transaction/index.ts.
 export { SipParseError, badHeader } from './errors.ts';
 export type { SipErrorCode } from './errors.ts';
 export { SipMessage } from './message.ts';
@@ -25,17 +26,4 @@ export type * from './types.ts';
 export { parseMultipart } from './multipart.ts';
 export type { BodyPart } from './multipart.ts';
 export type { SipClock } from './clock.ts';
-export type { Peer, TransportName } from './transport/peer.ts';
-export { peerKey, isReliable, transportOf } from './transport/peer.ts';
-export { SipTransport } from './transport/sip-transport.ts';
-export type { Transport, TransportOptions, TransportEvents } from './transport/sip-transport.ts';
-export { stampVia, responseDestination } from './transport/via-stamp.ts';
-export { TransactionLayer, serverKey } from './transaction/transaction-layer.ts';
-export type { TransactionUser, LayerOptions, RequestOptions } from './transaction/transaction-layer.ts';
-export { ClientTransaction } from './transaction/client-transaction.ts';
-export type { ClientHandlers, ClientState } from './transaction/client-transaction.ts';
-export { ServerTransaction } from './transaction/server-transaction.ts';
-export type { ServerState } from './transaction/server-transaction.ts';
-export { DEFAULT_TIMERS } from './transaction/timers.ts';
-export type { TimerConfig } from './transaction/timers.ts';
 export { pickChallenge, pickChallenges, isStale, qopOptions, parseAlgorithm, buildAuthorization, computeResponse, verifyAuthorization, ha1, formatNc, parseNc, toHex, constantTimeEqual, NonceCounter, type DigestAlgorithm, type DigestHash, type Qop, type AlgorithmSpec, type Ha1Input, type ResponseInput, type AuthorizationInput, type VerifyInput } from './digest.ts';

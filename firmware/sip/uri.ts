@@ -7,6 +7,9 @@ import {
 import { SipParseError } from './errors.ts';
 import { MAX_PARAMS } from './limits.ts';
 import type { OtherUri, Params, SipUri, TelUri, Uri } from './types.ts';
+import { isIpv4, isIpv6 } from '../util/ip-literal.ts';
+
+export { isIpv4, isIpv6 };
 
 function bad(text: string, what: string): SipParseError {
   return new SipParseError('uri', `bad URI '${text.length > 80 ? text.slice(0, 80) + '…' : text}': ${what}`);
@@ -167,34 +170,6 @@ function parsePort(digits: string): number {
 function isHostname(h: string): boolean {
   // HOST_Y already limited the characters; a trailing dot is legal (FQDN).
   return h.length > 0 && h.length <= 255 && h !== '.' && !BAD_LABEL.test(h);
-}
-
-/** IPv6address (RFC 3261 §25.1 / RFC 4291), optionally ending in an IPv4 part. */
-export function isIpv6(a: string): boolean {
-  if (a.length < 2 || a.length > 45) return false;
-  const dbl = a.indexOf('::');
-  if (dbl !== -1 && a.indexOf('::', dbl + 1) !== -1) return false;
-  const groups = a.split(':');
-  let count = 0;
-  for (let k = 0; k < groups.length; k++) {
-    const g = groups[k]!;
-    if (g.length === 0) continue;
-    if (k === groups.length - 1 && g.indexOf('.') !== -1) {
-      if (!isIpv4(g)) return false;
-      count += 2;
-      continue;
-    }
-    if (!/^[0-9A-Fa-f]{1,4}$/.test(g)) return false;
-    count++;
-  }
-  return dbl === -1 ? count === 8 : count < 8;
-}
-
-export function isIpv4(a: string): boolean {
-  const parts = a.split('.');
-  if (parts.length !== 4) return false;
-  for (const p of parts) if (!/^[0-9]{1,3}$/.test(p) || Number(p) > 255) return false;
-  return true;
 }
 
 /** Writes a URI back to text. */

@@ -4,10 +4,12 @@
 // re-INVITE/UPDATE/INFO/OPTIONS answered, blind transfer both ways (REFER, transfer.ts).
 
 import { SipMessage, createResponse, isSipUri, parseUri } from '../sip/index.ts';
-import type { ClientTransaction, Peer, ServerTransaction, SipUri, TimerConfig } from '../sip/index.ts';
+import type { SipUri } from '../sip/index.ts';
+import type { Peer } from '../sip/transport/index.ts';
+import type { ClientTransaction, ServerTransaction, TimerConfig } from '../sip/transaction/index.ts';
 import { isHold, parseSdp } from '../sdp/index.ts';
 import { Authenticator } from './authenticator.ts';
-import { Dialog } from './dialog.ts';
+import { Dialog } from '../sip/dialog/dialog.ts';
 import type { MediaSession } from './media-session.ts';
 import { prepareRetry } from './request-retry.ts';
 import type { UaContext } from './context.ts';

@@ -1,7 +1,7 @@
 // What the user-agent parts share: the stack, the HAL, timers, identity helpers.
 
 import type { AccountConfig, Hal } from '../../hal/contract.ts';
-import type { Timers } from '../app/timers.ts';
+import type { Timers } from '../util/timers.ts';
 import type { SipUri } from '../sip/index.ts';
 import { parseUri, isSipUri } from '../sip/index.ts';
 import type { PhoneSipStack } from './sip-stack.ts';

@@ -3,7 +3,8 @@
 // the message LED.
 
 import { SipMessage, createResponse } from '../sip/index.ts';
-import type { Peer, ServerTransaction } from '../sip/index.ts';
+import type { Peer } from '../sip/transport/index.ts';
+import type { ServerTransaction } from '../sip/transaction/index.ts';
 import { Authenticator } from './authenticator.ts';
 import { aorText } from './context.ts';
 import type { Account, UaContext } from './context.ts';

@@ -6,12 +6,13 @@
 // and the phone registers again (failing over, backing off) until one answers.
 
 import { SipMessage, uriEquals, parseUri } from '../sip/index.ts';
-import type { ClientTransaction, Peer, TransportName } from '../sip/index.ts';
+import type { Peer, TransportName } from '../sip/transport/index.ts';
+import type { ClientTransaction } from '../sip/transaction/index.ts';
 import { Authenticator } from './authenticator.ts';
 import { aorText } from './context.ts';
 import type { Account, UaContext } from './context.ts';
 import { prepareFailover, prepareRetry } from './request-retry.ts';
-import type { HalDnsResolver } from './dns-resolver.ts';
+import type { HalDnsResolver } from '../net/dns-resolver.ts';
 import { resolveTargets } from './targets.ts';
 
 export type RegistrationState = 'idle' | 'registering' | 'registered' | 'failed' | 'unregistered';

@@ -6,7 +6,7 @@ import type { DnsRecord } from '../../hal/contract.ts';
 import { SipParseError } from '../sip/errors.ts';
 import type { SipUri } from '../sip/types.ts';
 import { isIpv4, isIpv6, isSipUri, parseUri } from '../sip/uri.ts';
-import type { DnsResolver } from './dns-resolver.ts';
+import type { DnsResolver } from '../net/dns-resolver.ts';
 
 export type LocatorTransport = 'udp' | 'tcp';
 

@@ -2,10 +2,12 @@
 // timers, and random identifiers (branches, tags, Call-IDs) from the HAL's random bytes.
 
 import type { Hal, HalEvent } from '../../hal/contract.ts';
-import { SipTransport, TransactionLayer } from '../sip/index.ts';
-import type { SipClock, TransactionUser } from '../sip/index.ts';
+import { SipTransport } from '../sip/transport/index.ts';
+import { TransactionLayer } from '../sip/transaction/index.ts';
+import type { SipClock } from '../sip/index.ts';
+import type { TransactionUser } from '../sip/transaction/index.ts';
 import { toHex } from '../sip/digest.ts';
-import type { Timers } from '../app/timers.ts';
+import type { Timers } from '../util/timers.ts';
 import { RandomPool } from './random-pool.ts';
 
 export class HalSipClock implements SipClock {

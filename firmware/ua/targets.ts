@@ -1,8 +1,8 @@
 // Turns a host/port/transport into the ordered list of servers to try (RFC 3263) through the
 // HAL resolver, and walks that list on failure.
 
-import type { Peer, TransportName } from '../sip/index.ts';
-import type { HalDnsResolver } from './dns-resolver.ts';
+import type { Peer, TransportName } from '../sip/transport/index.ts';
+import type { HalDnsResolver } from '../net/dns-resolver.ts';
 import { locateServer } from './server-locator.ts';
 
 export type TargetCallback = (targets: Peer[], error: string | null) => void;

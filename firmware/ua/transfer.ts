@@ -5,7 +5,7 @@
 
 import { formatUri, isSipUri, parseNameAddr } from '../sip/index.ts';
 import type { SipMessage, SipUri } from '../sip/index.ts';
-import type { Dialog } from './dialog.ts';
+import type { Dialog } from '../sip/dialog/dialog.ts';
 
 export const SIPFRAG = 'message/sipfrag;version=2.0';
 

@@ -3,12 +3,14 @@
 
 import type { BoardInfo } from '../../hal/contract.ts';
 import { createResponse, isSipUri, isIpv4, isIpv6, parseUri } from '../sip/index.ts';
-import type { Peer, ServerTransaction, SipMessage, SipUri, TransactionUser, TransportName } from '../sip/index.ts';
+import type { SipMessage, SipUri } from '../sip/index.ts';
+import type { Peer, TransportName } from '../sip/transport/index.ts';
+import type { ServerTransaction, TransactionUser } from '../sip/transaction/index.ts';
 import { Call } from './call.ts';
 import type { CallHost } from './call.ts';
 import { aorText, toAccount } from './context.ts';
 import type { Account, UaContext } from './context.ts';
-import { HalDnsResolver } from './dns-resolver.ts';
+import { HalDnsResolver } from '../net/dns-resolver.ts';
 import { MediaSession, codecsFor } from './media-session.ts';
 import type { MessageSummary } from './message-summary.ts';
 import { MessageWaiting } from './mwi.ts';

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { AudioHal, AudioRoute } from '../contract.ts';
-import type { Deliver } from './net.ts';
+import type { Deliver } from '../node/net.ts';
 import { WavWriter, readWav, resample } from './wav.ts';
 import type { WavData } from './wav.ts';
 

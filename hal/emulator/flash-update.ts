@@ -2,7 +2,7 @@
 // with the flash's installer (inactive slot, verified, trial) and a reboot into the new slot —
 // what a real desk phone's update agent does with the files its provisioning server offers.
 import type { BoardConfig } from '../board-config.ts';
-import type { FlashBoard } from '../flash/flash-board.ts';
+import type { FlashBoard } from './flash-board.ts';
 import { SLOT_HEADER_BYTES } from '../flash/slot-header.ts';
 import { startUpdateServer } from './update-server.ts';
 import type { UpdateServer } from './update-server.ts';

@@ -6,7 +6,7 @@
 // reach outside the directory.
 import fs from 'node:fs';
 import path from 'node:path';
-import { syncDirectory, tryUnlink, writeFileAtomically } from './atomic-file.ts';
+import { syncDirectory, tryUnlink, writeFileAtomically } from '../node/atomic-file.ts';
 import type { StorageHal } from '../contract.ts';
 
 export interface DirectoryStorageOptions {

@@ -5,8 +5,8 @@
 // never reaches `install`, so the running firmware stays.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ImageError } from '../../build/image.ts';
-import { checkUpdateImage } from '../../build/update-check.ts';
+import { ImageError } from '../../image/image.ts';
+import { checkUpdateImage } from '../../image/update-check.ts';
 import type { BoardConfig } from '../board-config.ts';
 import { TFTP_ERROR } from './tftp.ts';
 import { startTftpServer } from './tftp-server.ts';

@@ -1,6 +1,6 @@
 // The boot loader's decision, as pure functions over a FlashDevice: which slot boots, with the
 // trial counting and rollback of layout.ts ("Boot"). A C boot loader does the same steps.
-import type { ImageManifest } from '../../build/image.ts';
+import type { ImageManifest } from '../../image/image.ts';
 import { readBootRecord, writeBootRecord } from './boot-record.ts';
 import type { BootRecord, RollbackReason, Slot } from './boot-record.ts';
 import { FlashError } from './device.ts';

@@ -1,9 +1,9 @@
 // Writes a firmware image into the slot that is not the newest good one and makes it the trial
 // slot (layout.ts, "Install"). Every step before the last leaves the old boot record in force,
 // so a power cut anywhere still boots the old firmware; the last step is one record write.
-import { readImage } from '../../build/image.ts';
-import { verifyImageSignature } from '../../build/signing.ts';
-import type { ImageManifest } from '../../build/image.ts';
+import { readImage } from '../../image/image.ts';
+import { verifyImageSignature } from '../../image/signing.ts';
+import type { ImageManifest } from '../../image/image.ts';
 import { readBootRecord, writeBootRecord } from './boot-record.ts';
 import type { BootRecord, Slot } from './boot-record.ts';
 import { FlashError } from './device.ts';

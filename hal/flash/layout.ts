@@ -30,7 +30,7 @@
 //   10  u16 header length (256)        144 108 bytes reserved (0)
 //   12  u32 image length in bytes      252 u32 CRC-32 of bytes 0..251
 //   16  32 SHA-256 of the image
-//   The image is the QUIPFW01 file `quip build` writes (build/image.ts): its manifest's
+//   The image is the QUIPFW01 file `quip build` writes (image/image.ts): its manifest's
 //   board, size and payload SHA-256 are checked too.
 //
 // Storage snapshot (at the start of each half of the storage partition):

@@ -1,9 +1,9 @@
 // A slot's header and its verification: the header says how long the image is and what its
-// SHA-256 must be; the image (QUIPFW01, build/image.ts) then passes its own checks (layout.ts).
+// SHA-256 must be; the image (QUIPFW01, image/image.ts) then passes its own checks (layout.ts).
 import { createHash } from 'node:crypto';
-import { ImageError, readImage } from '../../build/image.ts';
-import { verifyImageSignature } from '../../build/signing.ts';
-import type { ImageManifest } from '../../build/image.ts';
+import { ImageError, readImage } from '../../image/image.ts';
+import { verifyImageSignature } from '../../image/signing.ts';
+import type { ImageManifest } from '../../image/image.ts';
 import { crc32 } from './crc32.ts';
 import type { FlashDevice } from './device.ts';
 import type { FlashLayout } from './layout.ts';

@@ -594,7 +594,7 @@ int quip_ed25519_verify(const uint8_t sig[64], const uint8_t pub[32], const uint
     if (idx) ge_add(&acc, &acc, &table[idx], &k);
   }
 
-  /* Compare encodings, the check OpenSSL (node:crypto, build/signing.ts) makes. ge_encode
+  /* Compare encodings, the check OpenSSL (node:crypto, image/signing.ts) makes. ge_encode
    * always yields a canonical encoding of a curve point, so an R that does not decode (or is
    * not canonical) can never match. */
   uint8_t check[32];

@@ -1,6 +1,6 @@
 /* Hashes, checksums and signature verification for quip-host, in portable C99.
  * MD5 and SHA-256 back the HAL's crypto.md5 / crypto.sha256 (SIP digest auth); SHA-512 and
- * Ed25519 verify signed firmware images (build/signing.ts); CRC-32, hex and base64 are helpers.
+ * Ed25519 verify signed firmware images (image/signing.ts); CRC-32, hex and base64 are helpers.
  * Nothing here keeps a secret, so nothing here tries to be constant-time. */
 #ifndef QUIP_CRYPTO_H
 #define QUIP_CRYPTO_H

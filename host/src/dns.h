@@ -2,7 +2,7 @@
  *
  * The event loop (sockets, timeouts, retries) lives elsewhere; this module builds queries,
  * parses answers and turns them into the `records` JSON of the HAL's `dns` event, mirroring
- * hal/emulator/net-dns.ts and node:dns (c-ares) so firmware sees the same events on both hosts.
+ * hal/node/net-dns.ts and node:dns (c-ares) so firmware sees the same events on both hosts.
  *
  * Suggested flow for net.dnsQuery(name, type), as net-dns.ts does it:
  *   1. qtype = dns_type_from_name(type)       0     -> error "EBADQUERY"

@@ -29,7 +29,7 @@ static int fail(char *err, size_t errcap, const char *a, const char *b, const ch
   return -1;
 }
 
-/* printable() of build/image.ts: ASCII as is, other bytes as \xhh. */
+/* printable() of image/image.ts: ASCII as is, other bytes as \xhh. */
 static void printable(const uint8_t *b, size_t n, char *out) {
   size_t i;
   for (i = 0; i < n; i++) {
@@ -70,7 +70,7 @@ static int sha256_hex_ok(const char *s, long n) {
 
 static int num2(const char *s) { return (s[0] - '0') * 10 + (s[1] - '0'); }
 
-/* The ISO_8601 pattern of build/image.ts, then what V8's Date.parse accepts of it. */
+/* The ISO_8601 pattern of image/image.ts, then what V8's Date.parse accepts of it. */
 static int iso8601_ok(const char *s, long n) {
   static const char shape[] = "dddd-dd-ddTdd:dd:dd";
   long i, frac_digits = 0;

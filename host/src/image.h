@@ -1,4 +1,4 @@
-/* Firmware images (.qfw, build/image.ts) and their Ed25519 signature trailer (build/signing.ts):
+/* Firmware images (.qfw, image/image.ts) and their Ed25519 signature trailer (image/signing.ts):
  *
  *   0        8  "QUIPFW01"              12 + N         size  payload
  *   8        4  manifest length N (u32 LE, 2..65536)

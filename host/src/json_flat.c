@@ -1,6 +1,6 @@
 /* JSON reading with V8's acceptance and messages (json_flat.h). The text is converted to UTF-16
  * first and the parser walks code units, because V8's positions, snippets and the "got ..."
- * strings of build/image.ts all count UTF-16 units. */
+ * strings of image/image.ts all count UTF-16 units. */
 #include "json_flat.h"
 
 #include <float.h>

@@ -1,4 +1,4 @@
-/* A strict little JSON reader for one flat object (the firmware image manifest, build/image.ts),
+/* A strict little JSON reader for one flat object (the firmware image manifest, image/image.ts),
  * and the bits of JavaScript string semantics the image and flash code must reproduce.
  *
  * json_parse accepts exactly what `JSON.parse(new TextDecoder('utf-8', {fatal: true}).decode(b))`
@@ -43,7 +43,7 @@ int json_field_number(const json_doc *d, const char *key, double *out);
  * -1 when the field is not a string or does not fit in cap. */
 long json_field_string(const json_doc *d, const char *key, char *buf, size_t cap, size_t *units);
 /* JSON.stringify of a field's value cut to its first max_units UTF-16 units, then "…" when
- * ellipsis and it was longer (fieldProblem in build/image.ts). A missing field gives "". */
+ * ellipsis and it was longer (fieldProblem in image/image.ts). A missing field gives "". */
 void json_field_show(const json_doc *d, const char *key, size_t max_units, int ellipsis, char *out, size_t cap);
 
 /* ---- JavaScript text helpers ------------------------------------------------------------- */

@@ -1,5 +1,5 @@
 // Cross-check vectors for host/test/test_crypto.c, made by node:crypto (the same OpenSSL code
-// that build/signing.ts signs firmware with).
+// that image/signing.ts signs firmware with).
 //
 //   node host/test/gen_ed25519_vectors.mjs OUT.txt [COUNT]
 //   /tmp/test_crypto OUT.txt        # the C test verifies every line (it also runs this itself)

@@ -1,5 +1,5 @@
-// Fixtures for host/test/test_flash.c, made by the repo's own TypeScript (build/image.ts,
-// build/signing.ts, hal/flash/*), so the C is checked against what the emulator does:
+// Fixtures for host/test/test_flash.c, made by the repo's own TypeScript (image/image.ts,
+// image/signing.ts, hal/flash/*), so the C is checked against what the emulator does:
 //
 //   node --import=tsx host/test/gen_flash_fixtures.mjs OUTDIR     (from /work/main)
 //   /tmp/test_flash OUTDIR
@@ -21,10 +21,10 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createImage, readImage } from '../../build/image.ts';
-import { generateKeyPair, loadPrivateKey, signImage, verifyImageSignature } from '../../build/signing.ts';
+import { createImage, readImage } from '../../image/image.ts';
+import { generateKeyPair, loadPrivateKey, signImage, verifyImageSignature } from '../../image/signing.ts';
 import { FileFlash } from '../../hal/flash/device.ts';
-import { FlashBoard } from '../../hal/flash/flash-board.ts';
+import { FlashBoard } from '../../hal/emulator/flash-board.ts';
 import { installImage } from '../../hal/flash/install.ts';
 import { flashLayout } from '../../hal/flash/layout.ts';
 import { encodeSlotHeader, slotHeaderFor } from '../../hal/flash/slot-header.ts';

@@ -6,7 +6,7 @@ import test from 'ava';
 import { getQuickJS } from 'quickjs-emscripten';
 import { BundleError } from '../../build/bundle.ts';
 import { DEFAULT_ENTRY, FIRMWARE_GLOBAL, buildFirmware } from '../../build/build-firmware.ts';
-import { readImage } from '../../build/image.ts';
+import { readImage } from '../../image/image.ts';
 import { listBoards, loadBoardConfig, packageVersion } from '../../hal/board-config.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

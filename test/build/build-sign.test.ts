@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import { readImage } from '../../build/image.ts';
-import { generateKeyPair, keyIdOf, loadPrivateKey, publicKeyOf } from '../../build/signing.ts';
-import { checkUpdateImage } from '../../build/update-check.ts';
+import { readImage } from '../../image/image.ts';
+import { generateKeyPair, keyIdOf, loadPrivateKey, publicKeyOf } from '../../image/signing.ts';
+import { checkUpdateImage } from '../../image/update-check.ts';
 import { loadBoardConfig } from '../../hal/board-config.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

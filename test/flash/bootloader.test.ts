@@ -6,7 +6,7 @@ import { NoBootableFirmware, confirmBoot, selectBoot } from '../../hal/flash/boo
 import { MemoryFlash } from '../../hal/flash/device.ts';
 import { installImage, targetSlot } from '../../hal/flash/install.ts';
 import { SLOT_HEADER_BYTES } from '../../hal/flash/slot-header.ts';
-import { generateKeyPair, loadPrivateKey, publicKeyOf, signImage } from '../../build/signing.ts';
+import { generateKeyPair, loadPrivateKey, publicKeyOf, signImage } from '../../image/signing.ts';
 import { BOARD, LAYOUT, bootVersion, flashWithGood, image } from './fixtures.ts';
 
 test('a good slot boots as it is, without writing the boot record', (t) => {

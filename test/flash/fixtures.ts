@@ -1,5 +1,5 @@
 // Shared pieces of the flash tests: a small layout on memory, and small valid images.
-import { createImage } from '../../build/image.ts';
+import { createImage } from '../../image/image.ts';
 import { installImage } from '../../hal/flash/install.ts';
 import { MemoryFlash } from '../../hal/flash/device.ts';
 import { flashLayout } from '../../hal/flash/layout.ts';

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFirmware } from '../../build/build-firmware.ts';
-import { loadPrivateKey, signImage } from '../../build/signing.ts';
+import { loadPrivateKey, signImage } from '../../image/signing.ts';
 import { loadBoardConfig } from '../../hal/board-config.ts';
 import { FileFlash } from '../../hal/flash/device.ts';
 import { installImage } from '../../hal/flash/install.ts';

@@ -5,12 +5,10 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
-import {
-  NonceCounter, SipMessage, buildAuthorization, createResponse, formatCredentials, parseUri, pickChallenge, toHex,
-} from '../../firmware/sip/index.ts';
-import type {
-  ClientTransaction, DigestHash, Peer, ServerTransaction, SipClock, TimerConfig, TransactionLayer, TransactionUser, TransportName,
-} from '../../firmware/sip/index.ts';
+import { NonceCounter, SipMessage, buildAuthorization, createResponse, formatCredentials, parseUri, pickChallenge, toHex } from '../../firmware/sip/index.ts';
+import type { DigestHash, SipClock } from '../../firmware/sip/index.ts';
+import type { Peer, TransportName } from '../../firmware/sip/transport/index.ts';
+import type { ClientTransaction, ServerTransaction, TimerConfig, TransactionLayer, TransactionUser } from '../../firmware/sip/transaction/index.ts';
 import { startNodeSipStack } from '../../server/node-sip-stack.ts';
 import type { NodeSipStack } from '../../server/node-sip-stack.ts';
 import { peerForUri } from '../../server/next-hop.ts';

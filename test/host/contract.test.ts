@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HOST_CALLS } from '../../hal/contract.ts';
 import { engineVersion, hostBinary } from '../../build/host-build.ts';
-import { createImage, readImage } from '../../build/image.ts';
+import { createImage, readImage } from '../../image/image.ts';
 import { ROOT } from '../helpers/corpus.ts';
 import { EmulatorProcess } from '../helpers/emulator-process.ts';
 import { phoneHost } from '../helpers/hosts.ts';

@@ -5,10 +5,10 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { HalEvent } from '../../hal/contract.ts';
-import { NodeNet } from '../../hal/emulator/net.ts';
+import { NodeNet } from '../../hal/node/net.ts';
 import { HostClock } from '../../hal/emulator/host-clock.ts';
-import { Timers } from '../../firmware/app/timers.ts';
-import { HalDnsResolver } from '../../firmware/ua/dns-resolver.ts';
+import { Timers } from '../../firmware/util/timers.ts';
+import { HalDnsResolver } from '../../firmware/net/dns-resolver.ts';
 import { HttpClient, parseHttpUrl, resolveLocation } from '../../firmware/net/http-client.ts';
 import type { HttpGetOptions, HttpResponse } from '../../firmware/net/http-client.ts';
 

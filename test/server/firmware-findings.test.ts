@@ -1,6 +1,7 @@
 // Firmware deviations found while building the lab server, now fixed; kept as regression tests.
 import test from 'ava';
-import { SipMessage, createResponse, responseDestination, stampVia } from '../../firmware/sip/index.ts';
+import { SipMessage, createResponse } from '../../firmware/sip/index.ts';
+import { responseDestination, stampVia } from '../../firmware/sip/transport/index.ts';
 
 test('RFC 3261 §18.2.2: a response goes to the Via maddr before the received address', (t) => {
   const req = SipMessage.request('OPTIONS', 'sip:lab.example')

@@ -7,7 +7,8 @@
 // the replies are observed where the server's transport sends them.
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import type { Peer, SipMessage } from '../../firmware/sip/index.ts';
+import type { SipMessage } from '../../firmware/sip/index.ts';
+import type { Peer } from '../../firmware/sip/transport/index.ts';
 import { tortureBytes, tortureIndex } from '../helpers/corpus.ts';
 import { RawUdp } from '../helpers/sip-endpoint.ts';
 import { rawRequest, startLab, statusOf, until } from './lab-fixture.ts';

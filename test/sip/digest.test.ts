@@ -2,10 +2,7 @@
 // and server-side verification.
 import { createHash } from 'node:crypto';
 import test from 'ava';
-import {
-  NonceCounter, SipMessage, buildAuthorization, computeResponse, constantTimeEqual, formatCredentials, formatNc,
-  ha1, isStale, parseCredentials, parseNc, pickChallenge, pickChallenges, toHex, verifyAuthorization,
-} from '../../firmware/sip/index.ts';
+import { NonceCounter, SipMessage, buildAuthorization, computeResponse, constantTimeEqual, formatCredentials, formatNc, ha1, isStale, parseCredentials, parseNc, pickChallenge, pickChallenges, toHex, verifyAuthorization } from '../../firmware/sip/index.ts';
 import type { Credentials, DigestHash } from '../../firmware/sip/index.ts';
 
 /** The injected hash: data is a byte string, so it goes in as latin1 (one octet per char). */

@@ -1,8 +1,5 @@
 import test from 'ava';
-import {
-  SipParseError, formatCredentials, formatNameAddr, formatVia, parseCredentials, parseMessage,
-  parseNameAddr, parseUri, parseVia,
-} from '../../firmware/sip/index.ts';
+import { SipParseError, formatCredentials, formatNameAddr, formatVia, parseCredentials, parseMessage, parseNameAddr, parseUri, parseVia } from '../../firmware/sip/index.ts';
 
 /** A minimal valid request with extra header lines. */
 function req(...extra: string[]): string {

@@ -9,10 +9,7 @@ import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  KNOWN_METHODS, MAX_UINT32, SipMessage, SipParseError, StreamFramer, formatNameAddr, formatUri,
-  formatVia, parseMessage, parseUri, serializeMessage,
-} from '../../firmware/sip/index.ts';
+import { KNOWN_METHODS, MAX_UINT32, SipMessage, SipParseError, StreamFramer, formatNameAddr, formatUri, formatVia, parseMessage, parseUri, serializeMessage } from '../../firmware/sip/index.ts';
 import type { Params, SipUri, TelUri, Uri, Via } from '../../firmware/sip/index.ts';
 import { ROOT, tortureBytes, tortureIndex } from '../helpers/corpus.ts';
 

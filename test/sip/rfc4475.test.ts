@@ -4,9 +4,7 @@ import test from 'ava';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  SipParseError, isSipUri, parseMessage, parseMultipart, serializeMessage, unescapeOnce,
-} from '../../firmware/sip/index.ts';
+import { SipParseError, isSipUri, parseMessage, parseMultipart, serializeMessage, unescapeOnce } from '../../firmware/sip/index.ts';
 import type { SipMessage, SipUri } from '../../firmware/sip/index.ts';
 import { CORPUS_DIR, tortureBytes, tortureIndex } from '../helpers/corpus.ts';
 

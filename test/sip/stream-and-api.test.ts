@@ -1,7 +1,5 @@
 import test from 'ava';
-import {
-  SipMessage, SipParseError, StreamFramer, createResponse, parseMessage, serializeMessage,
-} from '../../firmware/sip/index.ts';
+import { SipMessage, SipParseError, StreamFramer, createResponse, parseMessage, serializeMessage } from '../../firmware/sip/index.ts';
 import { binaryToBytes, decodeUtf8, encodeUtf8 } from '../../firmware/util/utf8.ts';
 
 function invite(body: string, extra = ''): string {

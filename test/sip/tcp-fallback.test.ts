@@ -3,8 +3,9 @@
 // SIPp (test/interop/sipp.test.ts), where an INVITE carrying the lab's and SIPp's credentials
 // crossed 1300 bytes and the phone's call ended "503 Network error".
 import test from 'ava';
-import { SipMessage, TransactionLayer, createResponse, parseMessage, serializeMessage } from '../../firmware/sip/index.ts';
-import type { Peer, Transport } from '../../firmware/sip/index.ts';
+import { SipMessage, createResponse, parseMessage, serializeMessage } from '../../firmware/sip/index.ts';
+import { TransactionLayer } from '../../firmware/sip/transaction/index.ts';
+import type { Peer, Transport } from '../../firmware/sip/transport/index.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 
 const UDP: Peer = { transport: 'udp', address: '192.0.2.20', port: 5060 };

@@ -1,9 +1,9 @@
 // RFC 3261 §17 transaction behaviour on a fake clock and a recording transport.
 import test from 'ava';
-import {
-  SipMessage, TransactionLayer, createResponse, parseMessage, serializeMessage, serverKey,
-} from '../../firmware/sip/index.ts';
-import type { Peer, ServerTransaction, Transport, TransactionUser } from '../../firmware/sip/index.ts';
+import { SipMessage, createResponse, parseMessage, serializeMessage } from '../../firmware/sip/index.ts';
+import { TransactionLayer, serverKey } from '../../firmware/sip/transaction/index.ts';
+import type { Peer, Transport } from '../../firmware/sip/transport/index.ts';
+import type { ServerTransaction, TransactionUser } from '../../firmware/sip/transaction/index.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 
 class RecordingTransport implements Transport {

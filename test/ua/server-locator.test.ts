@@ -1,7 +1,7 @@
 import test from 'ava';
 import type { DnsRecord, DnsType, NetHal } from '../../hal/contract.ts';
-import { HalDnsResolver } from '../../firmware/ua/dns-resolver.ts';
-import type { DnsCallback, DnsResolver } from '../../firmware/ua/dns-resolver.ts';
+import { HalDnsResolver } from '../../firmware/net/dns-resolver.ts';
+import type { DnsCallback, DnsResolver } from '../../firmware/net/dns-resolver.ts';
 import { locateServer, targetFromHostPort, targetFromUri } from '../../firmware/ua/server-locator.ts';
 import type { LocateOptions, LocatorTransport, ServerAddress, ServerTarget } from '../../firmware/ua/server-locator.ts';
 import { parseUri } from '../../firmware/sip/index.ts';

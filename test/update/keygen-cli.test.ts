@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import { decodePublicKey, keyIdOf, loadPrivateKey, publicKeyOf } from '../../build/signing.ts';
+import { decodePublicKey, keyIdOf, loadPrivateKey, publicKeyOf } from '../../image/signing.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = mkdtempSync(path.join(tmpdir(), 'quip-keygen-test-'));

@@ -1,6 +1,6 @@
 // Shared by the update endpoint tests: keys, images, a recording installer, a running server.
-import { createImage } from '../../build/image.ts';
-import { generateKeyPair, loadPrivateKey, signImage } from '../../build/signing.ts';
+import { createImage } from '../../image/image.ts';
+import { generateKeyPair, loadPrivateKey, signImage } from '../../image/signing.ts';
 import { startUpdateServer } from '../../hal/emulator/update-server.ts';
 import type { UpdateServer, UpdateServerOptions } from '../../hal/emulator/update-server.ts';
 

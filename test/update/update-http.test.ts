@@ -1,8 +1,8 @@
 // The phone's HTTP update endpoint over real sockets on 127.0.0.1, with a recording installer.
 import net from 'node:net';
 import test from 'ava';
-import { TRAILER_BYTES } from '../../build/image.ts';
-import { signImage } from '../../build/signing.ts';
+import { TRAILER_BYTES } from '../../image/image.ts';
+import { signImage } from '../../image/signing.ts';
 import { UploadError, uploadFirmware } from '../../scripts/flash-net.ts';
 import { startUpdateServer } from '../../hal/emulator/update-server.ts';
 import { BOARD, KEY, OTHER, eventually, flipped, otherKey, recorder, signedImage, startServer, unsignedImage } from './update-helpers.ts';

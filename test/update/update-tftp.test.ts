@@ -3,8 +3,8 @@
 import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import test from 'ava';
-import { createImage } from '../../build/image.ts';
-import { signImage } from '../../build/signing.ts';
+import { createImage } from '../../image/image.ts';
+import { signImage } from '../../image/signing.ts';
 import { OP, decodePacket, encodeData, encodeRequest } from '../../hal/emulator/tftp.ts';
 import type { TftpPacket } from '../../hal/emulator/tftp.ts';
 import { UploadError, uploadFirmware } from '../../scripts/flash-net.ts';

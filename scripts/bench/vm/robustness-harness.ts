@@ -5,7 +5,7 @@
 
 import { parseMessage, serializeMessage } from '../../../firmware/sip/index.ts';
 import type { SipMessage } from '../../../firmware/sip/index.ts';
-import { compileDigitMap } from '../../../firmware/ua/digit-map.ts';
+import { compileDigitMap } from '../../../firmware/app/digit-map.ts';
 
 declare const __now: () => number;
 
@@ -58,7 +58,7 @@ export function mutantParseMs(): string {
   return JSON.stringify({ max_ms: max, mean_ms: mutants.length ? total / mutants.length : 0, n: sink > 0 ? mutants.length : 0 });
 }
 
-// The hostile maps of test/ua/digit-map.test.ts, each with a dial string it must walk to the end.
+// The hostile maps of test/app/digit-map.test.ts, each with a dial string it must walk to the end.
 const HOSTILE: Array<[string, string]> = [
   ['(x{0,}){0,}', '1'.repeat(64)],
   ['((x?){0,}){0,}#', '1'.repeat(63) + '#'],

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import type { HalEvent } from '../../hal/contract.ts';
-import { DEFAULT_HOLD_MS, Impairment, ImpairmentError, NO_IMPAIRMENT, formatImpairment, isPassThrough, parseImpairment } from '../../hal/emulator/impairment.ts';
-import type { ImpairmentSpec } from '../../hal/emulator/impairment.ts';
-import { NodeNet } from '../../hal/emulator/net.ts';
-import type { NetImpairment } from '../../hal/emulator/net.ts';
+import { DEFAULT_HOLD_MS, Impairment, ImpairmentError, NO_IMPAIRMENT, formatImpairment, isPassThrough, parseImpairment } from '../../hal/node/impairment.ts';
+import type { ImpairmentSpec } from '../../hal/node/impairment.ts';
+import { NodeNet } from '../../hal/node/net.ts';
+import type { NetImpairment } from '../../hal/node/net.ts';
 import { ROOT } from '../helpers/corpus.ts';
 
 const spec = (o: Partial<ImpairmentSpec>): ImpairmentSpec => ({ ...NO_IMPAIRMENT, ...o });

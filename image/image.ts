@@ -9,7 +9,7 @@
 // Manifest: { format: 1, board, version, buildTime (ISO 8601 UTC), size (payload bytes),
 // sha256 (lower-case hex of the payload), entry (the global the bundle's exports land on) }.
 //
-// Signed images (build/signing.ts) append an 80-byte trailer at T = 12 + N + size, so unsigned
+// Signed images (image/signing.ts) append an 80-byte trailer at T = 12 + N + size, so unsigned
 // images are unchanged and a reader finds the trailer from the manifest's size alone:
 //
 //   T       8 bytes   magic "QUIPSIG1" (ASCII)
@@ -49,7 +49,7 @@ export const SIGNATURE_BYTES = 64;
 /** Magic + key id + signature. */
 export const TRAILER_BYTES = SIGNATURE_MAGIC.length + KEY_ID_BYTES + SIGNATURE_BYTES;
 
-/** The signature trailer of a signed image, as read (not yet verified: see build/signing.ts). */
+/** The signature trailer of a signed image, as read (not yet verified: see image/signing.ts). */
 export interface ImageSignature {
   /** 16 lower-case hex digits: the first 8 bytes of SHA-256 of the signer's raw public key. */
   keyId: string;
@@ -220,14 +220,14 @@ export interface ReadImage {
   manifest: ImageManifest;
   /** A view into the image. */
   payload: Uint8Array;
-  /** The trailer when the image is signed; its signature is not verified here (build/signing.ts). */
+  /** The trailer when the image is signed; its signature is not verified here (image/signing.ts). */
   signature: ImageSignature | null;
 }
 
 /**
  * Reads and verifies an image: header, manifest, payload size and SHA-256, the board when
  * `expectedBoard` is given, and the signature trailer's layout when there is one (not the
- * signature itself: that needs a key, see build/signing.ts). Throws ImageError on any problem.
+ * signature itself: that needs a key, see image/signing.ts). Throws ImageError on any problem.
  */
 export function readImage(bytes: Uint8Array, expectedBoard?: string): ReadImage {
   if (bytes.byteLength < HEADER_BYTES) {

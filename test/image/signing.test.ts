@@ -2,7 +2,7 @@
 import { createHash, generateKeyPairSync, sign as edSign, verify as edVerify, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import test from 'ava';
-import { HEADER_BYTES, ImageError, SIGNATURE_MAGIC, TRAILER_BYTES, createImage, readImage } from '../../build/image.ts';
+import { HEADER_BYTES, ImageError, SIGNATURE_MAGIC, TRAILER_BYTES, createImage, readImage } from '../../image/image.ts';
 import {
   SigningKeyError,
   decodePublicKey,
@@ -12,8 +12,9 @@ import {
   publicKeyOf,
   signImage,
   verifyImageSignature,
-} from '../../build/signing.ts';
-import { checkUpdateImage } from '../../build/update-check.ts';
+} from '../../image/signing.ts';
+import { checkUpdateImage } from '../../image/update-check.ts';
+import type { BoardConfig } from '../../hal/board-config.ts';
 
 const PAYLOAD = new TextEncoder().encode('var quipFirmware=(()=>({start(){}}))();\n'.repeat(50));
 const KEY = generateKeyPair();
@@ -120,7 +121,8 @@ test('a truncated signed image is refused with what is missing', (t) => {
 test('an unsigned image is refused only by a board with a key', (t) => {
   t.throws(() => checkUpdateImage(unsigned(), BOARD), { message: `unsigned image refused: this board only accepts images signed by key ${KEY.keyId}` });
   t.like(checkUpdateImage(unsigned(), OPEN_BOARD), { signed: false, keyId: null, verified: false });
-  t.like(checkUpdateImage(unsigned(), { id: 'small2', update: { httpPort: 0 } }), { signed: false });
+  const endpointsNoKey: Pick<BoardConfig, 'id' | 'update'> = { id: 'small2', update: { httpPort: 0 } };
+  t.like(checkUpdateImage(unsigned(), endpointsNoKey), { signed: false });
   // Without a key a signed image is accepted, its signature unchecked (nothing to check it with).
   t.like(checkUpdateImage(signImage(unsigned(), otherKey), OPEN_BOARD), { signed: true, keyId: OTHER.keyId, verified: false });
 });

@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { DnsRecord, DnsType, HalEvent, NetHal } from '../../hal/contract.ts';
-import { HalDnsResolver } from '../../firmware/ua/dns-resolver.ts';
+import { HalDnsResolver } from '../../firmware/net/dns-resolver.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 
 /** A NetHal that only records DNS queries; the test answers them with `dns` events. */

@@ -3,7 +3,6 @@
 import { ImageError, readImage } from './image.ts';
 import type { ImageManifest } from './image.ts';
 import { decodePublicKey, verifyImageSignature } from './signing.ts';
-import type { BoardConfig } from '../hal/board-config.ts';
 
 export interface AcceptedImage {
   manifest: ImageManifest;
@@ -22,7 +21,13 @@ export interface AcceptedImage {
  * the user. A board with update.publicKey accepts only images signed by that key; a board
  * without one accepts unsigned and signed images alike (the signature then goes unchecked).
  */
-export function checkUpdateImage(bytes: Uint8Array, board: Pick<BoardConfig, 'id' | 'update'>): AcceptedImage {
+/** What of a board config decides which images it takes (hal/board-config.ts's BoardConfig has it). */
+export interface UpdateBoard {
+  id: string;
+  update?: { publicKey?: string };
+}
+
+export function checkUpdateImage(bytes: Uint8Array, board: UpdateBoard): AcceptedImage {
   const read = readImage(bytes, board.id);
   const key = boardPublicKey(board);
   if (key !== null) verifyImageSignature(read, key);
@@ -40,7 +45,7 @@ export function checkUpdateImage(bytes: Uint8Array, board: Pick<BoardConfig, 'id
  * ImageError: the board config validator refuses such keys already, and a hand-made config
  * must not open the door.
  */
-export function boardPublicKey(board: Pick<BoardConfig, 'update'>): Uint8Array | null {
+export function boardPublicKey(board: Pick<UpdateBoard, 'update'>): Uint8Array | null {
   const base64 = board.update?.publicKey;
   if (base64 === undefined) return null;
   const key = decodePublicKey(base64);

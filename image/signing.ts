@@ -1,4 +1,4 @@
-// Ed25519 signing of firmware images (trailer layout: the header comment of build/image.ts).
+// Ed25519 signing of firmware images (trailer layout: the header comment of image/image.ts).
 // node:crypto does the maths; this module adds key handling with clear errors, the key id, and
 // the sign / verify steps on image bytes.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';

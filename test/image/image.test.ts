@@ -1,7 +1,7 @@
 // Firmware images: the byte layout, the round trip, and every corruption refused with the right message.
 import { createHash } from 'node:crypto';
 import test from 'ava';
-import { HEADER_BYTES, IMAGE_MAGIC, ImageError, MAX_MANIFEST_BYTES, createImage, readImage } from '../../build/image.ts';
+import { HEADER_BYTES, IMAGE_MAGIC, ImageError, MAX_MANIFEST_BYTES, createImage, readImage } from '../../image/image.ts';
 
 const PAYLOAD = new TextEncoder().encode('var quipFirmware=(()=>{return{hello:"wörld"}})();\n'.repeat(20));
 const BUILD_TIME = '2025-01-02T03:04:05.678Z';

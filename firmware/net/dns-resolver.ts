@@ -3,7 +3,7 @@
 // queries in flight, and caches answers for their TTL.
 
 import type { DnsRecord, DnsType, HalEvent, NetHal } from '../../hal/contract.ts';
-import { isIpv4, isIpv6 } from '../sip/uri.ts';
+import { isIpv4, isIpv6 } from '../util/ip-literal.ts';
 
 /** Records is empty exactly when error is set ('ENOTFOUND', 'ENODATA', 'timeout', ...). */
 export type DnsCallback = (records: DnsRecord[], error: string | null) => void;
@@ -13,7 +13,7 @@ export interface DnsResolver {
   query(name: string, type: DnsType, callback: DnsCallback): void;
 }
 
-/** The subset of app/timers.ts Timers used here. */
+/** The subset of util/timers.ts Timers used here. */
 export interface DnsTimers {
   after(ms: number, fn: () => void): number;
   cancel(id: number): void;

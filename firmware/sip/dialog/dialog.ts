@@ -1,8 +1,8 @@
 // A SIP dialog (RFC 3261 §12): the identifiers, sequence numbers, remote target and route
 // set that in-dialog requests are built from.
 
-import { SipMessage, parseUri, isSipUri, uriInBrackets, withoutTag } from '../sip/index.ts';
-import type { SipUri } from '../sip/index.ts';
+import { SipMessage, parseUri, isSipUri, uriInBrackets, withoutTag } from '../index.ts';
+import type { SipUri } from '../index.ts';
 
 export class Dialog {
   constructor(

@@ -8,9 +8,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import type { DnsRecord, HalEvent } from '../../hal/contract.ts';
-import { NodeNet } from '../../hal/emulator/net.ts';
-import type { NodeNetOptions } from '../../hal/emulator/net.ts';
-import type { DnsResolverLike } from '../../hal/emulator/net-dns.ts';
+import { NodeNet } from '../../hal/node/net.ts';
+import type { NodeNetOptions } from '../../hal/node/net.ts';
+import type { DnsResolverLike } from '../../hal/node/net-dns.ts';
 
 type EventOf<K extends HalEvent['type']> = Extract<HalEvent, { type: K }>;
 
@@ -449,7 +449,7 @@ test('close() releases everything: no event arrives afterwards and later calls a
 
 test('after close() a Node process with sockets, a connection and a DNS query exits by itself', async (t) => {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const moduleUrl = pathToFileURL(path.join(here, '..', '..', 'hal', 'emulator', 'net.ts')).href;
+  const moduleUrl = pathToFileURL(path.join(here, '..', '..', 'hal', 'node', 'net.ts')).href;
   const script = `
     import { NodeNet } from ${JSON.stringify(moduleUrl)};
     const n = new NodeNet((e) => {

@@ -2,8 +2,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import { DIGIT_MAP_MAX_STATES, DigitMapError, compileDigitMap } from '../../firmware/ua/digit-map.ts';
-import type { DigitMap } from '../../firmware/ua/digit-map.ts';
+import { DIGIT_MAP_MAX_STATES, DigitMapError, compileDigitMap } from '../../firmware/app/digit-map.ts';
+import type { DigitMap } from '../../firmware/app/digit-map.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const boardsDir = path.resolve(here, '..', '..', 'board-configs');

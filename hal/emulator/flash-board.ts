@@ -2,15 +2,15 @@
 // every boot (so crash loops count attempts), the storage partition is the settings storage,
 // and the firmware's system.bootOk confirms the slot it booted from.
 import { existsSync } from 'node:fs';
-import type { BootedFirmware, ControlEvent, FirmwareSource } from '../emulator/emulator.ts';
-import type { Slot } from './boot-record.ts';
-import { confirmBoot, selectBoot } from './bootloader.ts';
-import { FileFlash, FlashError } from './device.ts';
-import { FlashStorage } from './flash-storage.ts';
-import { installImage } from './install.ts';
-import type { InstallProgress, InstallResult } from './install.ts';
-import { SLOT_NAMES } from './layout.ts';
-import type { FlashLayout } from './layout.ts';
+import type { BootedFirmware, ControlEvent, FirmwareSource } from './emulator.ts';
+import type { Slot } from '../flash/boot-record.ts';
+import { confirmBoot, selectBoot } from '../flash/bootloader.ts';
+import { FileFlash, FlashError } from '../flash/device.ts';
+import { FlashStorage } from '../flash/flash-storage.ts';
+import { installImage } from '../flash/install.ts';
+import type { InstallProgress, InstallResult } from '../flash/install.ts';
+import { SLOT_NAMES } from '../flash/layout.ts';
+import type { FlashLayout } from '../flash/layout.ts';
 
 export class FlashBoard implements FirmwareSource {
   readonly storage: FlashStorage;
