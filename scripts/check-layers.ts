@@ -79,7 +79,7 @@ export function ruleFor(file: string, target: string | null, spec: string): stri
   return null;
 }
 
-const IMPORT = /(?:^|[\s;}])(?:import|export)\s[^'";]*?from\s*(['"])([^'"]+)\1|(?:^|[\s;(=])import\s*\(\s*(['"])([^'"]+)\3\s*\)|^\s*import\s+(['"])([^'"]+)\5/gm;
+const IMPORT = /(?<=^|[\s;}])(?:import|export)\s[^'";]*?from\s*(['"])([^'"]+)\1|(?<=^|[\s;(=])import\s*\(\s*(['"])([^'"]+)\3\s*\)|(?<=^[ \t]*)import\s+(['"])([^'"]+)\5/gm;
 const SOURCE = /\.(ts|mts|mjs)$/;
 const CHECKED = ['firmware', 'hal', 'image', 'server'];
 
