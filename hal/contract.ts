@@ -90,6 +90,8 @@ export type HalEvent =
   | { type: 'tcp_connected'; conn: number; localAddress: string; localPort: number }
   | { type: 'tcp_accepted'; listener: number; conn: number; address: string; port: number }
   | { type: 'tcp_data'; conn: number; data: string }
+  /** A tcpWrite on this connection returned false; now it takes data again. Once per refusal, never after tcp_closed. */
+  | { type: 'tcp_writable'; conn: number }
   | { type: 'tcp_closed'; conn: number; error: string | null }
   /** error is set exactly when records is empty (ENODATA, ENOTFOUND, ...); SRV/NAPTR TTLs may be 0 (unknown). */
   | { type: 'dns'; query: number; records: DnsRecord[]; error: string | null }
@@ -137,7 +139,11 @@ export interface NetHal {
   /** Listens for TCP connections; answers tcp_listening or tcp_listen_error, then tcp_accepted per peer. */
   tcpListen(port: number): number;
   tcpStopListening(listener: number): void;
-  /** Queues data; false when not connected or the send buffer is full (retry later). */
+  /**
+   * Queues data; false when it cannot be queued now (not connected, link down, the send buffer
+   * full). After a false on a connected connection, tcp_writable says when to write again
+   * (unless tcp_closed comes first); data larger than the host's whole buffer never fits.
+   */
   tcpWrite(conn: number, data: string): boolean;
   /** Closes a connection; tcp_closed (error null) still follows, exactly once per connection. */
   tcpClose(conn: number): void;
@@ -309,6 +315,7 @@ export const EVENT_FIELDS: { [T in HalEvent['type']]: readonly string[] } = {
   tcp_connected: ['conn', 'localAddress', 'localPort'],
   tcp_accepted: ['listener', 'conn', 'address', 'port'],
   tcp_data: ['conn', 'data:bin'],
+  tcp_writable: ['conn'],
   tcp_closed: ['conn', 'error'],
   dns: ['query', 'records:json', 'error'],
   link: ['up', 'address'],

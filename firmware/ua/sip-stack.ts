@@ -56,6 +56,7 @@ export class PhoneSipStack {
       onReady,
       onError,
       onConnectionFailed: (peer) => this.layer.connectionFailed(peer),
+      onWarning: (message) => hal.system.log('warn', message),
     });
     this.layer = new TransactionLayer(this.transport, this.clock, tu, {
       random: () => this.random(8),

@@ -2,7 +2,8 @@
 //
 // Rules the firmware relies on: host calls never throw and never deliver an event from inside
 // the call (results come later); every TCP connection id ends with exactly one tcp_closed
-// (also after tcpClose or a failed connect); nothing is delivered after close().
+// (also after tcpClose or a failed connect); a tcpWrite refused on a connected connection is
+// followed by one tcp_writable once it takes data again; nothing is delivered after close().
 import dgram from 'node:dgram';
 import net from 'node:net';
 import os from 'node:os';
@@ -49,6 +50,8 @@ interface TcpConn {
   connected: boolean;
   connectTimer: NodeJS.Timeout | null;
   error: string | null;
+  /** A tcpWrite was refused: say tcp_writable when the send buffer is empty and the link up. */
+  writableWanted: boolean;
 }
 
 export class NodeNet implements NetHal {
@@ -241,10 +244,17 @@ export class NodeNet implements NetHal {
 
   tcpWrite(conn: number, data: string): boolean {
     const c = this.conns.get(conn);
-    if (!c || !c.connected || !this.linkUp || !isByteString(data)) return false;
-    if (c.socket.writableLength + data.length > MAX_TCP_BACKLOG_BYTES) return false;
+    if (!c || !c.connected || !isByteString(data)) return false;
+    const backlog = c.socket.writableLength;
+    if (!this.linkUp || backlog + data.length > MAX_TCP_BACKLOG_BYTES) {
+      // Retry later: tcp_writable follows, unless the data alone is more than the backlog may hold.
+      if (!this.linkUp || backlog > 0) c.writableWanted = true;
+      return false;
+    }
     try {
-      c.socket.write(Buffer.from(data, 'latin1'));
+      c.socket.write(Buffer.from(data, 'latin1'), (err) => {
+        if (!err) this.maybeWritable(conn, c);
+      });
       return true;
     } catch {
       return false;
@@ -301,6 +311,7 @@ export class NodeNet implements NetHal {
     if (this.closed) return;
     this.linkUp = up;
     this.emit({ type: 'link', up, address: this.localAddress() });
+    if (up) for (const [id, conn] of this.conns) if (conn.writableWanted) this.later(() => this.maybeWritable(id, conn));
   }
 
   /** Releases every socket, listener, timer and query; no event is delivered afterwards. */
@@ -329,7 +340,7 @@ export class NodeNet implements NetHal {
   // ---- internals ----------------------------------------------------------------------
 
   private track(id: number, socket: net.Socket, connected: boolean): TcpConn {
-    const conn: TcpConn = { socket, connected, connectTimer: null, error: null };
+    const conn: TcpConn = { socket, connected, connectTimer: null, error: null, writableWanted: false };
     this.conns.set(id, conn);
     socket.on('data', (chunk: Buffer) => {
       if (this.conns.get(id) === conn && this.linkUp) this.emit({ type: 'tcp_data', conn: id, data: chunk.toString('latin1') });
@@ -341,6 +352,13 @@ export class NodeNet implements NetHal {
       if (this.conns.get(id) === conn) this.finish(id, conn.error);
     });
     return conn;
+  }
+
+  /** Delivers the tcp_writable a refused tcpWrite asked for, once the connection can take data. */
+  private maybeWritable(id: number, conn: TcpConn): void {
+    if (!conn.writableWanted || this.conns.get(id) !== conn || !this.linkUp || conn.socket.writableLength > 0) return;
+    conn.writableWanted = false;
+    this.emit({ type: 'tcp_writable', conn: id });
   }
 
   /** Ends a connection's life in the HAL: forget it and deliver its single tcp_closed. */

@@ -25,6 +25,7 @@ typedef struct nsock {
   sock_kind kind;
   plat_sock s;
   int connected;
+  int writable_wanted; /* a tcpWrite was refused: tcp_writable once the send queue is empty */
   double deadline; /* connect timeout, DNS try, linger end; 0 = none */
   uint8_t *out;    /* TCP send queue */
   size_t out_len, out_cap;
@@ -290,13 +291,27 @@ static int flush_out(nsock *s) {
   return 0;
 }
 
+/* The tcp_writable a refused tcpWrite asked for, once everything queued has gone out. */
+static void check_writable(quip_net *n, nsock *s) {
+  if (!s->writable_wanted || s->out_len > 0) return;
+  s->writable_wanted = 0;
+  hal_event *e = ev_new("tcp_writable");
+  ev_num(e, s->id);
+  push(n, e);
+}
+
 int net_tcp_write(quip_net *n, int conn, const uint8_t *data, size_t len) {
   nsock *s = find(n, conn, K_TCP);
   if (s == NULL || !s->connected || data == NULL) return 0;
-  if (s->out_len + len > MAX_TCP_BACKLOG) return 0;
-  if (!queue_out(s, data, len)) return 0;
+  if (s->out_len + len > MAX_TCP_BACKLOG || !queue_out(s, data, len)) {
+    /* Retry later: tcp_writable follows when the queue drains (an empty queue would never
+     * drain: the data alone is more than the backlog may hold). */
+    if (s->out_len > 0) s->writable_wanted = 1;
+    return 0;
+  }
   /* Errors surface on the next readiness as tcp_closed; the write itself was accepted. */
   flush_out(s);
+  check_writable(n, s);
   return 1;
 }
 
@@ -481,6 +496,7 @@ static void tcp_ready(quip_net *n, nsock *s, int ready) {
     emit_tcp_closed(n, id, "EPIPE");
     return;
   }
+  if (ready & PLAT_OUT) check_writable(n, s);
   if (!(ready & (PLAT_IN | PLAT_ERR))) return;
   long r = plat_tcp_recv(s->s, recv_buf, sizeof recv_buf);
   if (r == PLAT_AGAIN) return;

@@ -1,7 +1,9 @@
 /* NetHal on the OS's sockets: UDP, TCP (connect, listen, a bounded send queue) and DNS (a
  * non-blocking resolver over UDP, the hosts file, IP literals). The same rules as the emulator's
  * NodeNet (hal/node/net.ts): calls never block and never deliver an event from inside the
- * call; every TCP connection id ends with exactly one tcp_closed; nothing after net_close(). */
+ * call; every TCP connection id ends with exactly one tcp_closed; a refused tcpWrite on a
+ * connected connection is followed by one tcp_writable once its queue drains; nothing after
+ * net_close(). */
 #ifndef QUIP_NET_H
 #define QUIP_NET_H
 

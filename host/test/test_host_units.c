@@ -11,6 +11,7 @@
 
 #include "events.h"
 #include "jsonw.h"
+#include "net.h"
 #include "plat.h"
 #include "storage_dir.h"
 #include "timers.h"
@@ -388,6 +389,95 @@ static void test_tcp(void) {
   printf("# poll with a closed socket: %d, ready %d and %d\n", pr, two[0].ready, two[1].ready);
   CHECK(pr == 2 && two[0].ready == PLAT_ERR && two[1].ready == PLAT_IN, "plat_poll flags a closed socket with PLAT_ERR and still reports the others");
   plat_close(live);
+}
+
+/* ---- net: tcp_writable backpressure ------------------------------------------------------- */
+
+/* One turn of the host loop for n's sockets: wait up to ms, handle what is ready. */
+static void pump_net(quip_net *n, int ms) {
+  plat_pollfd fds[16];
+  int k = net_poll_fds(n, fds, 16);
+  plat_poll(fds, k, ms);
+  net_ready(n, fds, k, plat_monotonic_ms());
+}
+
+/* Takes every queued event; how many were of `type` for connection `id`. */
+static int count_events(ev_queue *q, const char *type, int id) {
+  int found = 0;
+  hal_event *e;
+  while ((e = evq_pop(q)) != NULL) {
+    if (strcmp(e->type, type) == 0 && e->nargs > 0 && e->args[0].num == id) found++;
+    ev_free(e);
+  }
+  return found;
+}
+
+/* The i-th byte of the stream: not a multiple of the chunk size, so a chunk out of place shows. */
+static uint8_t stream_byte(size_t i) { return (uint8_t)(i % 251); }
+
+static void test_net_backpressure(void) {
+  ev_queue q = {0};
+  net_options o = {"127.0.0.1", NULL, "127.0.0.1", NULL};
+  quip_net *n = net_create(&o, &q);
+  int port = 0, from = 0;
+  const char *err = NULL;
+  char addr[64];
+  plat_sock l = plat_tcp_listen("127.0.0.1", 0, &port, &err);
+  CHECK(n != NULL && l != PLAT_NO_SOCK, "net_create, and a peer listening");
+  if (n == NULL || l == PLAT_NO_SOCK) {
+    net_close(n);
+    plat_close(l);
+    return;
+  }
+  int conn = net_tcp_connect(n, "127.0.0.1", port);
+  int connected = 0;
+  for (int i = 0; i < 100 && connected == 0; i++) {
+    pump_net(n, 50);
+    connected = count_events(&q, "tcp_connected", conn);
+  }
+  wait_ready(l, PLAT_IN, 3000);
+  plat_sock peer = plat_tcp_accept(l, addr, &from);
+  CHECK(connected == 1 && peer != PLAT_NO_SOCK, "net_tcp_connect reaches the peer: tcp_connected");
+
+  /* The peer reads nothing: write the numbered stream until the host says "retry later". */
+  static uint8_t chunk[16384], got_buf[65536];
+  size_t sent = 0;
+  int refused = 0;
+  while (!refused && sent < ((size_t)256 << 20)) {
+    for (size_t i = 0; i < sizeof chunk; i++) chunk[i] = stream_byte(sent + i);
+    if (net_tcp_write(n, conn, chunk, sizeof chunk)) sent += sizeof chunk;
+    else refused = 1;
+    pump_net(n, 0);
+  }
+  printf("# net_tcp_write refused after %lu bytes\n", (unsigned long)sent);
+  CHECK(refused && sent >= ((size_t)1 << 20), "net_tcp_write refuses once the backlog is full");
+  pump_net(n, 50);
+  CHECK(count_events(&q, "tcp_writable", conn) == 0, "no tcp_writable while the peer reads nothing");
+
+  /* Now it reads: every byte arrives in order, and one tcp_writable says the queue drained. */
+  size_t got = 0;
+  int writable = 0, in_order = 1;
+  double end = plat_monotonic_ms() + 30000;
+  while ((got < sent || writable == 0) && plat_monotonic_ms() < end) {
+    long k;
+    while ((k = plat_tcp_recv(peer, got_buf, sizeof got_buf)) > 0) {
+      for (long i = 0; i < k; i++) in_order &= got_buf[i] == stream_byte(got + (size_t)i);
+      got += (size_t)k;
+    }
+    pump_net(n, 2);
+    writable += count_events(&q, "tcp_writable", conn);
+  }
+  pump_net(n, 20);
+  writable += count_events(&q, "tcp_writable", conn);
+  CHECK(got == sent && in_order, "the peer gets every byte written, in order");
+  CHECK(writable == 1, "exactly one tcp_writable follows the refusal");
+  CHECK(net_tcp_write(n, conn, chunk, 100) == 1, "after it the connection takes data again");
+
+  net_tcp_close(n, conn);
+  net_close(n);
+  evq_clear(&q);
+  plat_close(peer);
+  plat_close(l);
 }
 
 static void test_misc_plat(void) {
@@ -938,6 +1028,7 @@ int main(int argc, char **argv) {
   test_ip_family();
   test_udp();
   test_tcp();
+  test_net_backpressure();
   test_misc_plat();
   test_key_encoding();
   test_storage();

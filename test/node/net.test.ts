@@ -251,6 +251,70 @@ test('TCP: a used port gives tcp_listen_error; after tcpStopListening new connec
   t.is(await receivedAtLeast(server.rec, accepted.conn, 10), 'still here');
 });
 
+/** A TCP peer outside the HAL that reads nothing until `resume()`, then collects every byte. */
+async function stalledPeer(t: ExecutionContext): Promise<{ port: number; resume(): void; bytes(): number; data(): string }> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  let socket: net.Socket | null = null;
+  const server = net.createServer((s) => {
+    socket = s;
+    s.pause();
+    s.on('data', (d: Buffer) => {
+      chunks.push(d);
+      length += d.length;
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => {
+    socket?.destroy();
+    server.close();
+  });
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    resume: () => socket?.resume(),
+    bytes: () => length,
+    data: () => Buffer.concat(chunks).toString('latin1'),
+  };
+}
+
+test('TCP: a write refused for a full backlog is followed by one tcp_writable when it drains; every byte arrives in order', async (t) => {
+  const peer = await stalledPeer(t);
+  const { net: n, rec } = phone(t);
+  const conn = n.tcpConnect('127.0.0.1', peer.port);
+  await rec.next('tcp_connected', (e) => e.conn === conn);
+  let sent = '';
+  let refused = false;
+  for (let i = 0; !refused && sent.length < 256 << 20; i++) {
+    const chunk = `${i}:`.padEnd(65536, String.fromCharCode(i % 256));
+    if (n.tcpWrite(conn, chunk)) sent += chunk;
+    else refused = true;
+    await new Promise((r) => setImmediate(r)); // let the kernel buffers fill
+  }
+  t.true(refused, 'the HAL says "retry later" once the kernel and its own backlog are full');
+  await pause(50);
+  t.is(rec.count((e) => e.type === 'tcp_writable'), 0, 'not while the peer reads nothing');
+  peer.resume();
+  await rec.next('tcp_writable', (e) => e.conn === conn, 10000);
+  for (let waited = 0; peer.bytes() < sent.length && waited < 10000; waited += 10) await pause(10);
+  t.is(peer.bytes(), sent.length);
+  t.true(peer.data() === sent, 'the bytes arrive in order');
+  t.true(n.tcpWrite(conn, 'more'), 'the connection takes data again');
+  await pause(30);
+  t.is(rec.count((e) => e.type === 'tcp_writable'), 1, 'once per refusal');
+});
+
+test('TCP: a write refused while the link is down is followed by tcp_writable when it comes back', async (t) => {
+  const { client, server, conn, peer } = await connectedPair(t);
+  client.net.setLink(false);
+  t.false(client.net.tcpWrite(conn, 'queued by the firmware'));
+  await pause(30);
+  t.is(client.rec.count((e) => e.type === 'tcp_writable'), 0);
+  client.net.setLink(true);
+  t.deepEqual(await client.rec.next('tcp_writable'), { type: 'tcp_writable', conn });
+  t.true(client.net.tcpWrite(conn, 'queued by the firmware'));
+  t.is(await receivedAtLeast(server.rec, peer, 22), 'queued by the firmware');
+});
+
 // ---- DNS ----------------------------------------------------------------------------
 
 type FakeRecord =

@@ -1,5 +1,6 @@
 // SIP over the HAL network (RFC 3261 §18): one UDP socket and, optionally, a TCP listener
-// on the same port plus outbound TCP connections, each framed by a StreamFramer. Malformed
+// on the same port plus outbound TCP connections, each framed by a StreamFramer; what a
+// connection cannot take yet waits, bounded, for tcp_connected or tcp_writable. Malformed
 // requests are answered statelessly (400/505/501/513); malformed responses are dropped.
 
 import type { HalEvent, NetHal } from '../../../hal/contract.ts';
@@ -11,6 +12,7 @@ import { serializeMessage } from '../serializer.ts';
 import { StreamFramer } from '../stream-framer.ts';
 import { peerKey, viaTransport } from './peer.ts';
 import type { Peer, TransportName } from './peer.ts';
+import { UnsentBytes } from './unsent-bytes.ts';
 import { responseDestination, stampVia } from './via-stamp.ts';
 
 /** What the transaction layer needs from a transport; tests substitute their own. */
@@ -33,6 +35,8 @@ export interface TransportOptions {
   /** RFC 3261 §18.1.1: requests larger than this go over TCP when TCP is on. */
   maxUdpBytes?: number;
   maxConnections?: number;
+  /** Unsent stream bytes one connection may hold before it is dropped (default MAX_UNSENT_BYTES). */
+  maxUnsentBytes?: number;
 }
 
 export interface TransportEvents {
@@ -43,6 +47,8 @@ export interface TransportEvents {
   onError?(message: string): void;
   /** A TCP connection we opened failed or closed before our messages went out. */
   onConnectionFailed?(peer: Peer): void;
+  /** A problem for the device log rather than the user (a peer that stopped reading, ...). */
+  onWarning?(message: string): void;
   /** A malformed message arrived (requests were already answered). */
   onBadMessage?(error: SipParseError, source: Peer): void;
 }
@@ -55,7 +61,10 @@ interface Connection {
   peer: Peer;
   framer: StreamFramer;
   connected: boolean;
-  queue: string[];
+  /** What tcpWrite has not taken yet: before tcp_connected, or since a refusal until tcp_writable. */
+  unsent: UnsentBytes;
+  /** Closed for holding too much unsent data; its tcp_closed (still to come) reports the failure. */
+  dropped: boolean;
   lastUsed: number;
 }
 
@@ -127,8 +136,13 @@ export class SipTransport implements Transport {
         const c = this.conns.get(ev.conn);
         if (c === undefined) return false;
         c.connected = true;
-        for (const data of c.queue) this.net.tcpWrite(c.id, data);
-        c.queue = [];
+        this.flush(c);
+        return true;
+      }
+      case 'tcp_writable': {
+        const c = this.conns.get(ev.conn);
+        if (c === undefined) return false;
+        this.flush(c);
         return true;
       }
       case 'tcp_data': {
@@ -142,7 +156,7 @@ export class SipTransport implements Transport {
           this.net.tcpClose(c.id); // a framing error is unrecoverable on a stream
           return true;
         }
-        if (frames.pings > 0) this.net.tcpWrite(c.id, '\r\n'); // RFC 5626 pong
+        if (frames.pings > 0) this.write(c, '\r\n'); // RFC 5626 pong
         for (const m of frames.messages) this.receive(m, c.peer);
         return true;
       }
@@ -150,7 +164,7 @@ export class SipTransport implements Transport {
         const c = this.conns.get(ev.conn);
         if (c === undefined) return false;
         this.forget(c);
-        if (!c.connected || c.queue.length > 0) this.events.onConnectionFailed?.(c.peer);
+        if (!c.connected || !c.unsent.empty || c.dropped) this.events.onConnectionFailed?.(c.peer);
         return true;
       }
       default:
@@ -205,15 +219,34 @@ export class SipTransport implements Transport {
       c = this.adopt(id, { transport: 'tcp', address: dest.address, port: dest.port, conn: id }, false);
     }
     c.lastUsed = ++this.useCounter;
-    if (!c.connected) {
-      c.queue.push(data);
-      return true;
-    }
-    return this.net.tcpWrite(c.id, data);
+    return this.write(c, data);
+  }
+
+  /**
+   * Writes to a stream in order: at once when nothing waits, else after what waits. True when
+   * written or queued; a failure from here on is reported by onConnectionFailed.
+   */
+  private write(c: Connection, data: string): boolean {
+    if (c.dropped) return true;
+    if (c.connected && c.unsent.empty && this.net.tcpWrite(c.id, data)) return true;
+    if (c.unsent.add(data)) return true;
+    // Like a real stack whose send buffer stays full: give up on the connection.
+    this.events.onWarning?.(
+      `SIP over TCP to ${c.peer.address}:${c.peer.port}: ${c.unsent.size + data.length} bytes unsent, the peer is not reading; connection dropped`,
+    );
+    c.dropped = true;
+    this.net.tcpClose(c.id);
+    return true;
+  }
+
+  /** Writes what waits until the HAL refuses again (then tcp_writable comes back). */
+  private flush(c: Connection): void {
+    if (c.dropped || !c.connected) return;
+    c.unsent.flush((data) => this.net.tcpWrite(c.id, data));
   }
 
   private adopt(id: number, peer: Peer, connected: boolean): Connection {
-    const c: Connection = { id, peer, framer: new StreamFramer(), connected, queue: [], lastUsed: ++this.useCounter };
+    const c: Connection = { id, peer, framer: new StreamFramer(), connected, unsent: new UnsentBytes(this.options.maxUnsentBytes), dropped: false, lastUsed: ++this.useCounter };
     this.conns.set(id, c);
     this.byPeer.set(peerKey(peer), c);
     const max = this.options.maxConnections ?? 256;
