@@ -10,6 +10,7 @@ import { AuthThrottle } from './auth-throttle.ts';
 import type { ExchangeEnv } from './exchange.ts';
 import { LocalIdentity } from './identity.ts';
 import { LocationService } from './location.ts';
+import { JsonFileStore } from './location-store.ts';
 import { startNodeSipStack } from './node-sip-stack.ts';
 import type { NodeSipStack } from './node-sip-stack.ts';
 import { NonceStore } from './nonces.ts';
@@ -155,9 +156,9 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
   let location: LocationService;
   const locationOptions = { maxPerAor: limits.maxBindingsPerAor, maxTotal: limits.maxBindings, onError: (m: string) => log(`warning: saving registrations: ${m}`) };
   if (o.locationFile !== undefined) {
-    const loaded = LocationService.load(o.locationFile, now(), locationOptions);
-    for (const w of loaded.warnings) log(`warning: ${w}`);
-    location = loaded.service;
+    const restored = LocationService.restore(new JsonFileStore(o.locationFile), now(), locationOptions);
+    for (const w of restored.warnings) log(`warning: ${w}`);
+    location = restored.service;
   } else {
     location = new LocationService(locationOptions);
   }

@@ -4,16 +4,14 @@
 // update() applies steps 6-8 of §10.3 atomically: every contact of a REGISTER is applied or
 // none is. Refusals come back as values (the registrar picks the status code), never throws.
 //
-// Persistence: with a file path, every change schedules a debounced atomic write (temp file,
-// fsync, rename). The registrar MUST call flush() before it answers 200 OK and answer 500 if
-// flush() fails: then a restart never loses a registration the phone was told succeeded.
+// Persistence: with a store (location-store.ts), every change schedules a debounced save. The
+// registrar MUST call flush() before it answers 200 OK and answer 500 if flush() fails: then a
+// restart never loses a registration the phone was told succeeded.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { tryUnlink, writeFileAtomically } from '../hal/node/atomic-file.ts';
 import { parseUri } from '../firmware/sip/uri.ts';
 import { uriEquals } from '../firmware/sip/uri-compare.ts';
 import type { Uri } from '../firmware/sip/types.ts';
+import type { LocationStore } from './location-store.ts';
 
 /** Where a REGISTER came from: the registrar reaches a NATed phone there, not at its Contact. */
 export interface ReceivedFrom {
@@ -83,15 +81,13 @@ export interface LocationOptions {
   maxPerAor?: number;
   /** Most bindings overall; default 10,000. */
   maxTotal?: number;
-  /** File to persist to; none = memory only. */
-  path?: string | null;
-  /** Delay before a background write; default 100 ms. */
+  /** Where bindings persist; none = memory only. */
+  store?: LocationStore | null;
+  /** Delay before a background save; default 100 ms. */
   debounceMs?: number;
-  /** Told about background write failures (flush() reports its own). */
+  /** Told about background save failures (flush() reports its own). */
   onError?: (message: string) => void;
 }
-
-const FILE_VERSION = 1;
 
 /** Seconds a binding has left, for the expires param of the 200 OK's Contacts. */
 export function secondsLeft(b: Binding, now: number): number {
@@ -101,19 +97,18 @@ export function secondsLeft(b: Binding, now: number): number {
 export class LocationService {
   readonly maxPerAor: number;
   readonly maxTotal: number;
-  readonly path: string | null;
+  readonly store: LocationStore | null;
   private readonly debounceMs: number;
   private readonly onError: ((message: string) => void) | null;
   private readonly byAor = new Map<string, Binding[]>();
   private total = 0;
   private dirty = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
-  private tempCounter = 0;
 
   constructor(options: LocationOptions = {}) {
     this.maxPerAor = options.maxPerAor ?? 10;
     this.maxTotal = options.maxTotal ?? 10_000;
-    this.path = options.path ?? null;
+    this.store = options.store ?? null;
     this.debounceMs = options.debounceMs ?? 100;
     this.onError = options.onError ?? null;
   }
@@ -209,61 +204,29 @@ export class LocationService {
   // ---- persistence -----------------------------------------------------------------------
 
   /**
-   * Restores a saved service. Expired bindings are dropped; a missing file starts empty; a
-   * corrupt one also starts empty, is set aside as `<path>.corrupt`, and is reported in
-   * `warnings` instead of throwing, so a bad file never keeps the lab server down.
+   * A service holding what the store saved, minus expired bindings and any over the binding
+   * limits. The store's own problems (a corrupt file) come back in `warnings`, never thrown.
    */
-  static load(
-    file: string,
+  static restore(
+    store: LocationStore,
     now: number,
-    options: Omit<LocationOptions, 'path'> = {},
+    options: Omit<LocationOptions, 'store'> = {},
   ): { service: LocationService; warnings: string[] } {
-    const service = new LocationService({ ...options, path: file });
-    const warnings: string[] = [];
-    removeTempFiles(file);
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-        warnings.push(`${file}: cannot read (${(e as Error).message}); starting with no registrations`);
-      }
-      return { service, warnings };
-    }
-    let records: unknown[];
-    try {
-      const data = JSON.parse(text) as { version?: unknown; bindings?: unknown };
-      if (typeof data !== 'object' || data === null || data.version !== FILE_VERSION || !Array.isArray(data.bindings)) {
-        throw new Error(`expected {"version": ${FILE_VERSION}, "bindings": [...]}`);
-      }
-      records = data.bindings;
-    } catch (e) {
-      const aside = `${file}.corrupt`;
-      let kept = '';
-      try {
-        fs.renameSync(file, aside);
-        kept = ` (kept as ${aside})`;
-      } catch {
-        // leave it where it is; the next save replaces it
-      }
-      warnings.push(`${file}: corrupt, ${(e as Error).message}; starting with no registrations${kept}`);
-      return { service, warnings };
-    }
-    records.forEach((r, i) => {
-      const b = bindingFromJson(r);
-      if (typeof b === 'string') warnings.push(`${file}: bindings[${i}]: ${b}; skipped`);
-      else if (b.expiresAt <= now) return;
-      else if (service.heldFor(b.aor) >= service.maxPerAor || service.total >= service.maxTotal) {
-        warnings.push(`${file}: bindings[${i}]: over the binding limits; skipped`);
+    const service = new LocationService({ ...options, store });
+    const { bindings, warnings } = store.load();
+    for (const b of bindings) {
+      if (b.expiresAt <= now) continue;
+      if (service.heldFor(b.aor) >= service.maxPerAor || service.total >= service.maxTotal) {
+        warnings.push(`${store.name}: ${b.contact} for ${b.aor}: over the binding limits; skipped`);
       } else service.commit(b.aor, [...(service.byAor.get(b.aor) ?? []), b], false);
-    });
+    }
     return { service, warnings };
   }
 
   /** Writes any pending change now. Call before answering 200 OK to a REGISTER; answer 500 on failure. */
   flush(): FlushResult {
     this.cancelTimer();
-    if (!this.dirty || this.path === null) return { ok: true };
+    if (!this.dirty || this.store === null) return { ok: true };
     try {
       this.save();
       return { ok: true };
@@ -272,12 +235,12 @@ export class LocationService {
     }
   }
 
-  /** Writes every binding to the file atomically (temp file, fsync, rename). Throws on I/O errors. */
+  /** Hands every binding to the store. Throws on its errors. */
   save(): void {
-    if (this.path === null) throw new Error('location service has no file to save to');
-    const bindings: unknown[] = [];
-    for (const list of this.byAor.values()) for (const b of list) bindings.push(bindingToJson(b));
-    writeAtomically(this.path, JSON.stringify({ version: FILE_VERSION, bindings }, null, 1) + '\n', ++this.tempCounter);
+    if (this.store === null) throw new Error('location service has no store to save to');
+    const bindings: Binding[] = [];
+    for (const list of this.byAor.values()) bindings.push(...list);
+    this.store.save(bindings);
     this.dirty = false;
   }
 
@@ -302,7 +265,7 @@ export class LocationService {
   }
 
   private changed(): void {
-    if (this.path === null) return;
+    if (this.store === null) return;
     this.dirty = true;
     if (this.timer !== null) return;
     this.timer = setTimeout(() => {
@@ -363,75 +326,4 @@ function outOfOrder(b: Binding, cseq: number): UpdateResult {
     error: 'out-of-order',
     message: `CSeq ${cseq} is not higher than ${b.cseq} already registered for ${b.contact} by Call-ID ${b.callId}`,
   };
-}
-
-// ---- file format ---------------------------------------------------------------------------
-
-function bindingToJson(b: Binding): Record<string, unknown> {
-  const { uri: _uri, ...rest } = b; // the URI is re-parsed from its text on load
-  return rest;
-}
-
-/** A binding from its saved form, or what is wrong with it. */
-function bindingFromJson(r: unknown): Binding | string {
-  if (typeof r !== 'object' || r === null) return 'not an object';
-  const o = r as Record<string, unknown>;
-  const str = (k: string): boolean => typeof o[k] === 'string';
-  const strOrNull = (k: string): boolean => o[k] === null || typeof o[k] === 'string';
-  const num = (k: string): boolean => typeof o[k] === 'number' && Number.isFinite(o[k]);
-  for (const k of ['aor', 'contact', 'callId']) if (!str(k)) return `${k}: expected a string`;
-  for (const k of ['expiresAt', 'cseq', 'updatedAt']) if (!num(k)) return `${k}: expected a number`;
-  for (const k of ['instance', 'userAgent']) if (!strOrNull(k)) return `${k}: expected a string or null`;
-  if (!(o.q === null || num('q'))) return 'q: expected a number or null';
-  if (!(o.regId === null || num('regId'))) return 'regId: expected a number or null';
-  const rec = o.received as Record<string, unknown> | null;
-  const recOk = rec === null
-    || (typeof rec === 'object' && typeof rec.transport === 'string' && typeof rec.address === 'string' && typeof rec.port === 'number');
-  if (!recOk) {
-    return 'received: expected {transport, address, port} or null';
-  }
-  let uri: Uri;
-  try {
-    uri = parseUri(o.contact as string);
-  } catch (e) {
-    return `contact: ${(e as Error).message}`;
-  }
-  return {
-    aor: o.aor as string,
-    contact: o.contact as string,
-    uri,
-    expiresAt: o.expiresAt as number,
-    q: o.q as number | null,
-    callId: o.callId as string,
-    cseq: o.cseq as number,
-    received: rec === null
-      ? null
-      : { transport: rec.transport as string, address: rec.address as string, port: rec.port as number },
-    instance: o.instance as string | null,
-    regId: o.regId as number | null,
-    userAgent: o.userAgent as string | null,
-    updatedAt: o.updatedAt as number,
-  };
-}
-
-// ---- atomic file writes (as hal/emulator/storage.ts) ----------------------------------------
-
-const TEMP_INFIX = '.tmp-';
-
-/** Temp file, write, fsync, rename, fsync the directory: a crash leaves the old or the new file. */
-function writeAtomically(file: string, text: string, n: number): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  writeFileAtomically(file, Buffer.from(text, 'utf8'), `${file}${TEMP_INFIX}${process.pid}-${n}`);
-}
-
-/** Leftovers of writes a crash interrupted. */
-function removeTempFiles(file: string): void {
-  const prefix = path.basename(file) + TEMP_INFIX;
-  let names: string[];
-  try {
-    names = fs.readdirSync(path.dirname(file));
-  } catch {
-    return;
-  }
-  for (const name of names) if (name.startsWith(prefix)) tryUnlink(path.join(path.dirname(file), name));
 }

@@ -1,15 +1,23 @@
-// The location service: RFC 3261 §10.3 binding rules, ordering, expiry, caps, persistence.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+// The location service: RFC 3261 §10.3 binding rules, ordering, expiry, caps, and how it uses a
+// store (saving, restoring). The JSON file store itself: location-store.test.ts.
 import test from 'ava';
 import { LocationService, secondsLeft } from '../../server/location.ts';
-import type { ContactChange, RegisterChanges } from '../../server/location.ts';
+import type { Binding, ContactChange, RegisterChanges } from '../../server/location.ts';
+import { MemoryStore } from '../../server/location-store.ts';
+import type { LocationStore } from '../../server/location-store.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const AOR = 'sip:alice@lab.example';
 const T0 = 1_700_000_000_000;
+
+/** Awaits a debounced save: the service unrefs its timer, so hold the process open meanwhile. */
+async function held<T>(p: Promise<T>): Promise<T> {
+  const hold = setInterval(() => {}, 1000);
+  try {
+    return await p;
+  } finally {
+    clearInterval(hold);
+  }
+}
 
 /** A REGISTER's changes, with defaults for what a test does not care about. */
 function reg(contacts: Array<string | ContactChange> | '*', over: Partial<RegisterChanges> = {}): RegisterChanges {
@@ -22,10 +30,6 @@ function reg(contacts: Array<string | ContactChange> | '*', over: Partial<Regist
     userAgent: 'quip/0.1',
     ...over,
   };
-}
-
-function tempFile(): string {
-  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'quip-location-')), 'sub', 'location.json');
 }
 
 test('a binding records contact, expiry, q, call-id, cseq, source and user agent', (t) => {
@@ -183,89 +187,70 @@ test('caps: per AOR (refresh still allowed) and in total (expired bindings make 
   t.is(defaults.maxTotal, 10_000);
 });
 
-test('persistence: flush, then a new instance restores unexpired bindings', (t) => {
-  const file = tempFile();
-  const a = new LocationService({ path: file, debounceMs: 60_000 });
+test('persistence: flush saves to the store, and a new service restores unexpired bindings', (t) => {
+  const store = new MemoryStore();
+  const a = new LocationService({ store, debounceMs: 60_000 });
   a.update(AOR, reg([{ contact: 'sip:alice@192.0.2.1:5062;transport=tcp', expires: 60, q: 0.9, instance: '<urn:uuid:1>', regId: 1 }], { cseq: 7 }));
   a.update('sip:bob@lab.example', reg([{ contact: 'sip:bob@192.0.2.2', expires: 5 }], { callId: 'bob-1', received: null, userAgent: null }));
-  t.false(fs.existsSync(file), 'debounced');
+  t.deepEqual(store.load().bindings, [], 'debounced');
   t.deepEqual(a.flush(), { ok: true });
-  t.true(fs.existsSync(file));
-  t.deepEqual(fs.readdirSync(path.dirname(file)), ['location.json'], 'no temp files left');
+  t.is(store.load().bindings.length, 2);
 
-  const { service: b, warnings } = LocationService.load(file, T0 + 10_000);
+  const { service: b, warnings } = LocationService.restore(store, T0 + 10_000);
   t.deepEqual(warnings, []);
   t.deepEqual(b.aors(), [AOR], "bob's binding expired while the server was down");
   t.deepEqual(b.bindings(AOR, T0 + 10_000), a.bindings(AOR, T0 + 10_000));
-  t.is(b.path, file);
+  t.is(b.store, store);
   // the CSeq rules survive the restart
   const r = b.update(AOR, reg(['sip:alice@192.0.2.1:5062;transport=tcp'], { cseq: 7, now: T0 + 10_000 }));
   t.false(r.ok);
   t.true(b.update(AOR, reg([{ contact: 'sip:alice@192.0.2.1:5062;transport=tcp', expires: 0 }], { cseq: 8, now: T0 + 10_000 })).ok);
   t.deepEqual(b.close(), { ok: true });
-  t.is(LocationService.load(file, T0 + 10_000).service.size, 0, 'the removal was persisted too');
+  t.is(LocationService.restore(store, T0 + 10_000).service.size, 0, 'the removal was saved too');
 });
 
-test('persistence: the debounced write happens on its own', async (t) => {
-  const file = tempFile();
-  const loc = new LocationService({ path: file, debounceMs: 5 });
+test('persistence: nothing changed, nothing saved (a query REGISTER)', (t) => {
+  let saves = 0;
+  const store: LocationStore = { name: 'counting', load: () => ({ bindings: [], warnings: [] }), save: () => void saves++ };
+  const loc = new LocationService({ store, debounceMs: 60_000 });
   loc.update(AOR, reg(['sip:alice@192.0.2.1']));
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  t.true(fs.existsSync(file));
-  t.is(LocationService.load(file, T0).service.count(AOR, T0), 1);
+  loc.flush();
+  loc.update(AOR, reg([], { cseq: 2 }));
+  t.deepEqual(loc.flush(), { ok: true });
+  t.is(saves, 1);
 });
 
-test('persistence: a missing file starts empty without warnings', (t) => {
-  const { service, warnings } = LocationService.load(tempFile(), T0);
-  t.is(service.size, 0);
-  t.deepEqual(warnings, []);
-});
-
-test('persistence: a corrupt file starts empty, warns, and is set aside', (t) => {
-  const file = tempFile();
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.copyFileSync(path.resolve(here, '..', 'fixtures', 'server', 'location-corrupt.json'), file);
-  fs.writeFileSync(`${file}.tmp-1-1`, 'half a write'); // left by a crash
-  const { service, warnings } = LocationService.load(file, T0);
-  t.is(service.size, 0);
-  t.is(warnings.length, 1);
-  t.regex(warnings[0]!, /location\.json: corrupt, .*; starting with no registrations \(kept as .*location\.json\.corrupt\)/);
-  t.true(fs.existsSync(`${file}.corrupt`));
-  t.false(fs.existsSync(`${file}.tmp-1-1`));
-  // and it keeps working
-  service.update(AOR, reg(['sip:alice@192.0.2.1']));
-  t.deepEqual(service.flush(), { ok: true });
-  t.is(LocationService.load(file, T0).service.size, 1);
-});
-
-test('persistence: wrong shape and bad records are reported, good records kept', (t) => {
-  const file = tempFile();
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify({ version: 99, bindings: [] }));
-  t.regex(LocationService.load(file, T0).warnings[0]!, /corrupt, expected \{"version": 1/);
-
-  const good = new LocationService({ path: file });
-  good.update(AOR, reg(['sip:alice@192.0.2.1']));
-  good.save();
-  const data = JSON.parse(fs.readFileSync(file, 'utf8')) as { bindings: Array<Record<string, unknown>> };
-  data.bindings.push({ ...data.bindings[0], contact: 'nonsense' }, { ...data.bindings[0], cseq: 'x' }, 'junk' as never);
-  fs.writeFileSync(file, JSON.stringify(data));
-  const { service, warnings } = LocationService.load(file, T0);
-  t.is(service.size, 1);
-  t.is(warnings.length, 3);
-  t.regex(warnings[0]!, /bindings\[1\]: contact: bad URI/);
-  t.regex(warnings[1]!, /bindings\[2\]: cseq: expected a number; skipped/);
-  t.regex(warnings[2]!, /bindings\[3\]: not an object/);
-});
-
-test('flush reports a failed write instead of throwing', (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quip-location-'));
-  const blocker = path.join(dir, 'file');
-  fs.writeFileSync(blocker, 'x');
-  const loc = new LocationService({ path: path.join(blocker, 'location.json') }); // parent is a file
+test('persistence: the debounced save happens on its own', async (t) => {
+  let saved: (bindings: readonly Binding[]) => void = () => {};
+  const wrote = new Promise<readonly Binding[]>((resolve) => (saved = resolve));
+  const store: LocationStore = { name: 'watched', load: () => ({ bindings: [], warnings: [] }), save: (b) => saved(b) };
+  const loc = new LocationService({ store, debounceMs: 5 });
   loc.update(AOR, reg(['sip:alice@192.0.2.1']));
-  const r = loc.flush();
-  t.false(r.ok);
-  t.throws(() => new LocationService().save(), { message: /no file/ });
+  t.deepEqual((await held(wrote)).map((b) => b.contact), ['sip:alice@192.0.2.1']);
+});
+
+test('persistence: a restore drops expired bindings and those over the limits, with a warning', (t) => {
+  const store = new MemoryStore();
+  const big = new LocationService({ store });
+  big.update(AOR, reg(['sip:a@192.0.2.1', 'sip:a@192.0.2.2', 'sip:a@192.0.2.3']));
+  big.update('sip:bob@x', reg([{ contact: 'sip:b@192.0.2.9', expires: 5 }]));
+  big.save();
+  const { service, warnings } = LocationService.restore(store, T0 + 5000, { maxPerAor: 2 });
+  t.is(service.size, 2);
+  t.deepEqual(warnings, [`memory: sip:a@192.0.2.3 for ${AOR}: over the binding limits; skipped`]);
+});
+
+test('flush reports a failed save instead of throwing; background failures go to onError', async (t) => {
+  const store: LocationStore = { name: 'broken', load: () => ({ bindings: [], warnings: [] }), save: () => { throw new Error('disk full'); } };
+  const loc = new LocationService({ store, debounceMs: 60_000 });
+  loc.update(AOR, reg(['sip:alice@192.0.2.1']));
+  t.deepEqual(loc.flush(), { ok: false, error: 'disk full' });
+  t.throws(() => new LocationService().save(), { message: /no store/ });
   t.deepEqual(new LocationService().flush(), { ok: true }, 'memory only: nothing to do');
+
+  const reported = new Promise<string>((resolve) => {
+    const background = new LocationService({ store, debounceMs: 1, onError: resolve });
+    background.update(AOR, reg(['sip:alice@192.0.2.1']));
+  });
+  t.is(await held(reported), 'disk full');
 });
