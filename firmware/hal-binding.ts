@@ -2,14 +2,11 @@
 // into the typed Hal the firmware uses, and the host's positional event arguments (see
 // EVENT_FIELDS) into HalEvent objects.
 
-import { BINARY_ARGS, EVENT_FIELDS, HOST_CALLS } from '../hal/contract.ts';
+import { BINARY_ARGS, EVENT_FIELDS, HOST_CALLS, JSON_ARGS } from '../hal/contract.ts';
 import { binaryToBytes, bytesToBinary } from './util/utf8.ts';
 import type { Hal, HalEvent, HostCall } from '../hal/contract.ts';
 
 export type NativeHal = (op: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown) => unknown;
-
-/** Functions whose single object/array argument travels as JSON text. */
-const JSON_ARGUMENT: Partial<Record<HostCall, true>> = { 'system.emit': true, 'audio.tone': true };
 
 export function bindHal(native: NativeHal): Hal {
   const groups: Record<string, Record<string, (...args: unknown[]) => unknown>> = {};
@@ -18,7 +15,7 @@ export function bindHal(native: NativeHal): Hal {
     const group = op.slice(0, dot);
     const name = op.slice(dot + 1);
     const result = HOST_CALLS[op];
-    const jsonArg = JSON_ARGUMENT[op] === true;
+    const jsonArg = JSON_ARGS[op] === true;
     const bin = BINARY_ARGS[op];
     (groups[group] ??= {})[name] = (a?: unknown, b?: unknown, c?: unknown, d?: unknown) => {
       if (bin === 0) a = toBuffer(a);

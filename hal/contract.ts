@@ -245,12 +245,13 @@ export interface Firmware {
 // Inside QuickJS the HAL is one native function and one entry point, so a C host needs
 // no object bindings: the host defines `__hal(op, a, b, c, d)` and calls
 // `quipFirmware.event(type, a, b, c, d)`. Arguments and results are strings, numbers, booleans or
-// null; the fields marked ':json' travel as JSON text, and octets (packets, PCM, random
-// bytes; ':bin' fields, BINARY_ARGS, 'bin' results) as ArrayBuffers, since a C string stops
-// at the first NUL byte. firmware/hal-binding.ts and hal/emulator/vm-bridge.ts turn these
-// tables into the typed interfaces above.
+// null; objects and arrays (':json' fields, JSON_ARGS, 'json' results) travel as JSON text, and
+// octets (packets, PCM, random bytes; ':bin' fields, BINARY_ARGS, 'bin' results) as
+// ArrayBuffers, since a C string stops at the first NUL byte. firmware/hal-binding.ts and
+// hal/emulator/vm-bridge.ts turn these tables into the typed interfaces above; the C host
+// (host/src/hal_calls.c) follows them too, which test/host/contract.test.ts checks.
 
-/** Host functions: "group.name" → how the result travels ('' plain, 'json' JSON text, 'void'). */
+/** Host functions: "group.name" → how the result travels ('' plain, 'json' JSON text, 'bin' octets, 'void' none). */
 export const HOST_CALLS = {
   'net.udpOpen': '',
   'net.udpSend': '',
@@ -267,7 +268,7 @@ export const HOST_CALLS = {
   'audio.play': 'void',
   'audio.route': 'void',
   'audio.volume': 'void',
-  'audio.tone': 'void', // argument: JSON array of frequencies
+  'audio.tone': 'void',
   'display.write': 'void',
   'display.clear': 'void',
   'display.flush': 'void',
@@ -287,7 +288,7 @@ export const HOST_CALLS = {
   'crypto.sha256': '',
   'system.board': 'json',
   'system.log': 'void',
-  'system.emit': 'void', // argument: the event as JSON text
+  'system.emit': 'void',
   'system.reboot': 'void',
   'system.bootOk': 'void',
 } as const;
@@ -301,6 +302,12 @@ export const BINARY_ARGS: Partial<Record<HostCall, number>> = {
   'audio.play': 0,
   'crypto.md5': 0,
   'crypto.sha256': 0,
+};
+
+/** Calls whose one argument is an object or array, passed as JSON text. */
+export const JSON_ARGS: Partial<Record<HostCall, true>> = {
+  'audio.tone': true, // the frequencies
+  'system.emit': true, // the event
 };
 
 /** Event fields in the order they are passed to quipFirmware.event(type, ...). */

@@ -1,8 +1,9 @@
 // The host half of the VM boundary: implements the native `__hal(op, ...)` function on
 // top of a typed Hal object, and encodes HalEvents as quip.event(type, ...) arguments.
-// Mirrors firmware/hal-binding.ts through the same HOST_CALLS / EVENT_FIELDS tables.
+// Mirrors firmware/hal-binding.ts through the same HOST_CALLS / BINARY_ARGS / JSON_ARGS /
+// EVENT_FIELDS tables.
 
-import { BINARY_ARGS, EVENT_FIELDS, HOST_CALLS } from '../contract.ts';
+import { BINARY_ARGS, EVENT_FIELDS, HOST_CALLS, JSON_ARGS } from '../contract.ts';
 import type { Hal, HalEvent, HostCall } from '../contract.ts';
 
 /** What crosses the VM boundary; Uint8Array stands for an ArrayBuffer of octets. */
@@ -22,7 +23,7 @@ export function callHost(hal: Hal, op: string, args: Primitive[]): Primitive {
   const fn = group?.[op.slice(dot + 1)];
   if (typeof fn !== 'function') return undefined; // optional function the host lacks (audio.tone)
   let decoded: unknown[] = args.map((a) => (a instanceof Uint8Array ? Buffer.from(a).toString('latin1') : a));
-  if (op === 'system.emit' || op === 'audio.tone') decoded = [parseJson(args[0] as Primitive)];
+  if (JSON_ARGS[op as HostCall] === true) decoded = [parseJson(args[0] as Primitive)];
   const r = (fn as (...a: unknown[]) => unknown).apply(group, decoded);
   if (kind === 'void') return undefined;
   if (kind === 'json') return JSON.stringify(r);

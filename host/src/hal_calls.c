@@ -1,7 +1,7 @@
 /* The native side of the VM boundary (hal/contract.ts HOST_CALLS): __hal(op, a, b, c, d) for
- * every host call, with octet arguments (BINARY_ARGS) as ArrayBuffers and 'json' results as JSON
- * text. Arguments of the wrong type never crash the host: the call fails softly (false, null or
- * nothing), as the emulator's would. */
+ * every host call, with octet arguments (BINARY_ARGS) as ArrayBuffers, and object arguments
+ * (JSON_ARGS) and 'json' results as JSON text. Arguments of the wrong type never crash the host:
+ * the call fails softly (false, null or nothing), as the emulator's would. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -432,50 +432,55 @@ static JSValue system_boot_ok(boot *b, JSContext *ctx, int argc, JSValueConst *a
 
 /* ---- the table ------------------------------------------------------------------------------- */
 
+/* How a call's first argument travels. ARG_JSON: an object or array as JSON text (hal/contract.ts
+ * JSON_ARGS; test/host/contract.test.ts checks this table against it). */
+typedef enum { ARG_PLAIN, ARG_JSON } arg_kind;
+
 typedef struct {
   const char *name;
   hal_fn *fn;
+  arg_kind arg;
 } hal_entry;
 
 static const hal_entry TABLE[] = {
-    {"net.udpOpen", udp_open},
-    {"net.udpSend", udp_send},
-    {"net.udpClose", udp_close},
-    {"net.tcpConnect", tcp_connect},
-    {"net.tcpListen", tcp_listen},
-    {"net.tcpStopListening", tcp_stop_listening},
-    {"net.tcpWrite", tcp_write},
-    {"net.tcpClose", tcp_close},
-    {"net.dnsQuery", dns_query},
-    {"net.localAddress", local_address},
-    {"audio.start", audio_start_},
-    {"audio.stop", audio_stop_},
-    {"audio.play", audio_play_},
-    {"audio.route", audio_route_},
-    {"audio.volume", audio_volume_},
-    {"audio.tone", audio_tone_},
-    {"display.write", display_write},
-    {"display.clear", display_clear},
-    {"display.flush", display_flush},
-    {"display.icon", display_icon},
-    {"display.led", display_led},
-    {"display.ring", display_ring},
-    {"storage.get", storage_get},
-    {"storage.set", storage_set},
-    {"storage.remove", storage_remove},
-    {"storage.keys", storage_keys},
-    {"clock.now", clock_now},
-    {"clock.monotonic", clock_monotonic},
-    {"clock.setTimer", clock_set_timer},
-    {"clock.clearTimer", clock_clear_timer},
-    {"crypto.randomBytes", random_bytes},
-    {"crypto.md5", crypto_md5},
-    {"crypto.sha256", crypto_sha256},
-    {"system.board", system_board},
-    {"system.log", system_log},
-    {"system.emit", system_emit},
-    {"system.reboot", system_reboot},
-    {"system.bootOk", system_boot_ok},
+    {"net.udpOpen", udp_open, ARG_PLAIN},
+    {"net.udpSend", udp_send, ARG_PLAIN},
+    {"net.udpClose", udp_close, ARG_PLAIN},
+    {"net.tcpConnect", tcp_connect, ARG_PLAIN},
+    {"net.tcpListen", tcp_listen, ARG_PLAIN},
+    {"net.tcpStopListening", tcp_stop_listening, ARG_PLAIN},
+    {"net.tcpWrite", tcp_write, ARG_PLAIN},
+    {"net.tcpClose", tcp_close, ARG_PLAIN},
+    {"net.dnsQuery", dns_query, ARG_PLAIN},
+    {"net.localAddress", local_address, ARG_PLAIN},
+    {"audio.start", audio_start_, ARG_PLAIN},
+    {"audio.stop", audio_stop_, ARG_PLAIN},
+    {"audio.play", audio_play_, ARG_PLAIN},
+    {"audio.route", audio_route_, ARG_PLAIN},
+    {"audio.volume", audio_volume_, ARG_PLAIN},
+    {"audio.tone", audio_tone_, ARG_JSON},
+    {"display.write", display_write, ARG_PLAIN},
+    {"display.clear", display_clear, ARG_PLAIN},
+    {"display.flush", display_flush, ARG_PLAIN},
+    {"display.icon", display_icon, ARG_PLAIN},
+    {"display.led", display_led, ARG_PLAIN},
+    {"display.ring", display_ring, ARG_PLAIN},
+    {"storage.get", storage_get, ARG_PLAIN},
+    {"storage.set", storage_set, ARG_PLAIN},
+    {"storage.remove", storage_remove, ARG_PLAIN},
+    {"storage.keys", storage_keys, ARG_PLAIN},
+    {"clock.now", clock_now, ARG_PLAIN},
+    {"clock.monotonic", clock_monotonic, ARG_PLAIN},
+    {"clock.setTimer", clock_set_timer, ARG_PLAIN},
+    {"clock.clearTimer", clock_clear_timer, ARG_PLAIN},
+    {"crypto.randomBytes", random_bytes, ARG_PLAIN},
+    {"crypto.md5", crypto_md5, ARG_PLAIN},
+    {"crypto.sha256", crypto_sha256, ARG_PLAIN},
+    {"system.board", system_board, ARG_PLAIN},
+    {"system.log", system_log, ARG_PLAIN},
+    {"system.emit", system_emit, ARG_JSON},
+    {"system.reboot", system_reboot, ARG_PLAIN},
+    {"system.bootOk", system_boot_ok, ARG_PLAIN},
 };
 
 #define TABLE_SIZE (sizeof TABLE / sizeof TABLE[0])
@@ -492,6 +497,8 @@ JSValue host_hal(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *
   for (size_t i = 0; i < TABLE_SIZE; i++) {
     if (strcmp(TABLE[i].name, op) == 0) {
       JS_FreeCString(ctx, op);
+      /* Not JSON text: nothing to parse, so no call (the soft failure of any bad argument). */
+      if (TABLE[i].arg == ARG_JSON && (argc < 2 || !JS_IsString(argv[1]))) return JS_UNDEFINED;
       return TABLE[i].fn(b, ctx, argc - 1, argv + 1);
     }
   }

@@ -1,12 +1,13 @@
 // quip-host against the contract and the image format: it answers exactly the HOST_CALLS of
-// hal/contract.ts, and it boots native (bytecode) images that `quip build --native` makes, which
-// the emulator refuses, as it refuses bytecode for another engine version.
+// hal/contract.ts (its source's table taking JSON text for JSON_ARGS), and it boots native
+// (bytecode) images that `quip build --native` makes, which the emulator refuses, as it refuses
+// bytecode for another engine version.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HOST_CALLS } from '../../hal/contract.ts';
+import { HOST_CALLS, JSON_ARGS } from '../../hal/contract.ts';
 import { engineVersion, hostBinary } from '../../build/host-build.ts';
 import { createImage, readImage } from '../../image/image.ts';
 import { ROOT } from '../helpers/corpus.ts';
@@ -31,6 +32,13 @@ test('quip-host answers exactly the host calls of the contract, in its order', (
   const r = host('x64', ['--hal-calls']);
   t.is(r.code, 0, r.stderr);
   t.deepEqual(r.stdout.trim().split('\n'), Object.keys(HOST_CALLS));
+});
+
+test("the C host's call table takes JSON arguments for exactly the contract's JSON_ARGS", (t) => {
+  const source = readFileSync(join(ROOT, 'host', 'src', 'hal_calls.c'), 'utf8');
+  const rows = [...source.matchAll(/^ {4}\{"([\w.]+)", \w+, (ARG_PLAIN|ARG_JSON)\},$/gm)];
+  t.deepEqual(rows.map((r) => r[1]), Object.keys(HOST_CALLS), 'every row read, in the order of HOST_CALLS');
+  t.deepEqual(rows.filter((r) => r[2] === 'ARG_JSON').map((r) => r[1]).sort(), Object.keys(JSON_ARGS).sort());
 });
 
 test('--help and --version say what the host is', (t) => {
