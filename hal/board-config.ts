@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BoardConfigError, jsonSyntaxProblem, toBoardInfo as boardInfoOf, validateBoardConfig } from './board-schema.ts';
+import { BoardConfigError, checkFileId, jsonSyntaxProblem, toBoardInfo as boardInfoOf, validateBoardConfig } from './board-schema.ts';
 import type { BoardConfig } from './board-schema.ts';
 import type { BoardInfo } from './contract.ts';
 
@@ -53,8 +53,7 @@ export function loadBoardConfig(nameOrPath: string, boardsDir = DEFAULT_BOARDS_D
     throw new BoardConfigError(source, '', jsonSyntaxProblem(text, err as Error));
   }
   const config = validateBoardConfig(json, source);
-  const fileId = path.basename(file, '.json');
-  if (config.id !== fileId) throw new BoardConfigError(source, 'id', `expected "${fileId}" (the file name), got "${config.id}"`);
+  checkFileId(config, source);
   return config;
 }
 

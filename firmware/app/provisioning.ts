@@ -6,8 +6,11 @@
 import type { AccountConfig, BoardInfo, StorageHal } from '../../hal/contract.ts';
 import type { HttpClient } from '../net/http-client.ts';
 import { decodeUtf8 } from '../util/utf8.ts';
-import { isSipUri, parseUri } from '../sip/index.ts';
-import { targetFromHostPort } from '../ua/server-locator.ts';
+import { checkAccounts } from '../config/account.ts';
+import { Checker, ConfigError } from '../config/checker.ts';
+import { checkCodecs } from '../config/codecs.ts';
+import { checkDialPlan } from '../config/dial-plan.ts';
+import { checkTonePlan } from '../config/tone-plan.ts';
 import { compileDigitMap } from './digit-map.ts';
 
 /** What a provisioning file may set; every field is optional. */
@@ -32,9 +35,8 @@ export interface ProvisioningResult {
 const CACHE_KEY = 'provisioning';
 const MAX_BODY_BYTES = 64 * 1024;
 export const PROVISIONING_TIMEOUT_MS = 5000;
-const TOP_LEVEL = ['accounts', 'codecs', 'dialPlan', 'tonePlan'];
-const ACCOUNT_FIELDS = ['uri', 'password', 'registrar', 'outboundProxy', 'displayName', 'expires'];
-const CODECS = ['PCMU', 'PCMA', 'telephone-event'];
+/** The board config's fields a provisioning file may override, checked by the same rules. */
+const TOP_LEVEL = ['accounts', 'codecs', 'dialPlan', 'tonePlan'] as const;
 
 /** `{board}` in the board's URL becomes the board id (one file per model on the server). */
 export function provisioningUrlFor(template: string, board: BoardInfo): string {
@@ -42,97 +44,32 @@ export function provisioningUrlFor(template: string, board: BoardInfo): string {
 }
 
 /** A config that fails the checks; the message starts with the field at fault. */
-export class ProvisioningError extends Error {}
-
-function fail(field: string, problem: string): never {
-  throw new ProvisioningError(field ? `${field}: ${problem}` : problem);
-}
-
-function object(v: unknown, field: string, allowed: readonly string[]): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(field || '(top level)', `expected an object, got ${kind(v)}`);
-  const o = v as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (allowed.indexOf(k) === -1) fail(field ? `${field}.${k}` : k, `unknown field (known: ${allowed.join(', ')})`);
-  return o;
-}
-
-function text(v: unknown, field: string, max: number, secret = false): string {
-  if (typeof v !== 'string' || v.length > max) fail(field, `expected a string of at most ${max} characters, got ${secret ? typeof v : kind(v)}`);
-  if (!secret && /[\x00-\x1f\x7f]/.test(v)) fail(field, 'control characters are not allowed');
-  return v;
-}
-
-function int(v: unknown, field: string, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(field, `expected an integer from ${min} to ${max}, got ${kind(v)}`);
-  return v;
-}
-
-function kind(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') return JSON.stringify(v.length > 30 ? v.slice(0, 30) + '...' : v);
-  return String(v);
-}
-
-function hostPort(v: unknown, field: string): string {
-  const s = text(v, field, 256);
-  if (s === '' || /^sips?:/i.test(s) || targetFromHostPort(s) === null) fail(field, `expected host[:port], got ${kind(s)}`);
-  return s;
-}
-
-function account(v: unknown, field: string): AccountConfig {
-  const o = object(v, field, ACCOUNT_FIELDS);
-  const uri = text(o.uri, `${field}.uri`, 256);
-  let ok = false;
-  try {
-    const parsed = parseUri(uri);
-    ok = /^sip:/i.test(uri) && isSipUri(parsed) && parsed.user !== null && parsed.user !== '' && parsed.password === null;
-  } catch {
-    ok = false;
+export class ProvisioningError extends ConfigError {
+  constructor(source: string, field: string, problem: string) {
+    super(source, field, problem);
+    this.name = 'ProvisioningError';
   }
-  // Not echoed: a malformed URI may carry a password.
-  if (!ok) fail(`${field}.uri`, 'expected sip:user@domain[:port] (no password in it)');
-  const a: AccountConfig = { uri, password: text(o.password, `${field}.password`, 128, true) };
-  if (o.registrar !== undefined) a.registrar = hostPort(o.registrar, `${field}.registrar`);
-  if (o.outboundProxy !== undefined) a.outboundProxy = hostPort(o.outboundProxy, `${field}.outboundProxy`);
-  if (o.displayName !== undefined) a.displayName = text(o.displayName, `${field}.displayName`, 64);
-  if (o.expires !== undefined) a.expires = int(o.expires, `${field}.expires`, 60, 86400);
-  return a;
+}
+
+function digitMapProblem(map: string): string | null {
+  try {
+    compileDigitMap(map);
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 /** Checks a parsed provisioning file; throws ProvisioningError naming the field. */
 export function validateProvisioning(json: unknown, maxAccounts: number): ProvisionedConfig {
-  const o = object(json, '', TOP_LEVEL);
+  // No source in the messages: the phone reports them beside the URL it fetched.
+  const c = new Checker('', ProvisioningError);
+  const o = c.object(json, '', TOP_LEVEL);
   const cfg: ProvisionedConfig = {};
-  if (o.accounts !== undefined) {
-    if (!Array.isArray(o.accounts)) fail('accounts', `expected an array, got ${kind(o.accounts)}`);
-    if (o.accounts.length > maxAccounts) fail('accounts', `this phone takes at most ${maxAccounts}, got ${o.accounts.length}`);
-    cfg.accounts = o.accounts.map((a, i) => account(a, `accounts[${i}]`));
-  }
-  if (o.codecs !== undefined) {
-    const c = o.codecs;
-    if (!Array.isArray(c) || c.length === 0) fail('codecs', `expected a non-empty array, got ${kind(c)}`);
-    c.forEach((name, i) => {
-      if (typeof name !== 'string' || CODECS.indexOf(name) === -1) fail(`codecs[${i}]`, `expected one of ${CODECS.join(', ')}, got ${kind(name)}`);
-      if (c.indexOf(name) !== i) fail(`codecs[${i}]`, `${name} is listed twice`);
-    });
-    if (!c.some((n) => n !== 'telephone-event')) fail('codecs', 'expected at least one audio codec (PCMU or PCMA)');
-    cfg.codecs = c.slice() as string[];
-  }
-  if (o.dialPlan !== undefined) {
-    const d = object(o.dialPlan, 'dialPlan', ['digitMap', 'interDigitTimeoutMs']);
-    const digitMap = text(d.digitMap, 'dialPlan.digitMap', 512);
-    try {
-      compileDigitMap(digitMap);
-    } catch (e) {
-      fail('dialPlan.digitMap', (e as Error).message);
-    }
-    cfg.dialPlan = { digitMap, interDigitTimeoutMs: int(d.interDigitTimeoutMs, 'dialPlan.interDigitTimeoutMs', 500, 30000) };
-  }
-  if (o.tonePlan !== undefined) {
-    if (o.tonePlan !== 'na' && o.tonePlan !== 'eu') fail('tonePlan', `expected "na" or "eu", got ${kind(o.tonePlan)}`);
-    cfg.tonePlan = o.tonePlan;
-  }
+  if (o['accounts'] !== undefined) cfg.accounts = checkAccounts(c, o['accounts'], maxAccounts);
+  if (o['codecs'] !== undefined) cfg.codecs = checkCodecs(c, o['codecs']);
+  if (o['dialPlan'] !== undefined) cfg.dialPlan = checkDialPlan(c, o['dialPlan'], digitMapProblem);
+  if (o['tonePlan'] !== undefined) cfg.tonePlan = checkTonePlan(c, o['tonePlan']);
   return cfg;
 }
 
@@ -142,7 +79,7 @@ export function parseProvisioning(body: string, maxAccounts: number): Provisione
   try {
     json = JSON.parse(decodeUtf8(body));
   } catch (e) {
-    throw new ProvisioningError(`not JSON: ${(e as Error).message.slice(0, 80)}`);
+    throw new ProvisioningError('', '', `not JSON: ${(e as Error).message.slice(0, 80)}`);
   }
   return validateProvisioning(json, maxAccounts);
 }

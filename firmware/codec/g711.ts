@@ -142,54 +142,6 @@ export function alawToLinear(code: number): number {
   return ALAW_DECODE[code & 0xff]!;
 }
 
-export type G711Name = 'PCMU' | 'PCMA';
-
-/** A G.711 law as the media path uses it: RTP payload type, 8 kHz, one octet per sample. */
-export interface G711Codec {
-  readonly name: G711Name;
-  readonly payloadType: 0 | 8;
-  readonly clockRate: 8000;
-  /** Returns the offset after the last octet written. */
-  encode(pcm: Int16Array, out: Uint8Array, offset?: number): number;
-  /** Encodes a 16-bit LE byte string (a HAL audio frame) directly. */
-  encodeBinary(bin: string, out: Uint8Array, offset?: number): number;
-  /** Returns the number of samples written. */
-  decode(data: Uint8Array, out: Int16Array): number;
-}
-
-export const PCMU: G711Codec = {
-  name: 'PCMU',
-  payloadType: 0,
-  clockRate: 8000,
-  encode: encodeUlaw,
-  encodeBinary: encodeUlawBinary,
-  decode: decodeUlaw,
-};
-
-export const PCMA: G711Codec = {
-  name: 'PCMA',
-  payloadType: 8,
-  clockRate: 8000,
-  encode: encodeAlaw,
-  encodeBinary: encodeAlawBinary,
-  decode: decodeAlaw,
-};
-
-/** The codec for an SDP encoding name (case-insensitive, as rtpmap names are); null if not G.711. */
-export function codecFor(name: string): G711Codec | null {
-  const upper = name.toUpperCase();
-  if (upper === 'PCMU') return PCMU;
-  if (upper === 'PCMA') return PCMA;
-  return null;
-}
-
-/** The codec for a static RTP payload type (0 or 8); null otherwise. */
-export function codecForPayloadType(payloadType: number): G711Codec | null {
-  if (payloadType === 0) return PCMU;
-  if (payloadType === 8) return PCMA;
-  return null;
-}
-
 // ---- HAL frames: 16-bit little-endian PCM as byte strings ----------------------------
 
 /**

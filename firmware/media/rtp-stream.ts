@@ -5,8 +5,8 @@
 
 import type { Hal } from '../../hal/contract.ts';
 import { CN_PAYLOAD_TYPE, ComfortNoiseGenerator, PacketLossConcealer, parseComfortNoise } from '../codec/concealment.ts';
-import { codecFor } from '../codec/g711.ts';
-import type { G711Codec } from '../codec/g711.ts';
+import { codecFor } from '../codec/registry.ts';
+import type { AudioCodec } from '../codec/registry.ts';
 import { JitterBuffer } from '../rtp/jitter-buffer.ts';
 import { readRtpBinary, writeRtpBinary } from '../rtp/packet.ts';
 import { ReceptionStats, isRtcpBinary, readRtcpBinary, roundTripMs, sdesCname, writeRtcpBinary } from '../rtp/rtcp.ts';
@@ -33,7 +33,7 @@ export interface MediaStats {
 export class RtpStream implements FrameSink {
   muted = false;
   private params: CallMediaParameters;
-  private codec: G711Codec;
+  private codec: AudioCodec;
   private readonly sender: RtpSender;
   private readonly jitter = new JitterBuffer({ clockRate: 8000, frameMs: 20 });
   private readonly reception = new ReceptionStats();

@@ -1,5 +1,6 @@
-// Codecs and RTP payload types: the phone's codec list, the static payload
-// types of RFC 3551 §6, and resolving an m= line's formats to codecs.
+// Codecs and RTP payload types: the codec shape offers and answers take (the phone's
+// own list is firmware/codec/registry.ts), the static payload types of RFC 3551 §6,
+// and resolving an m= line's formats to codecs.
 import type { SdpMedia } from './types.ts';
 import type { SdpRtpmap } from './attributes.ts';
 import { getFmtp, getRtpmaps } from './attributes.ts';

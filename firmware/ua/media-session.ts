@@ -6,18 +6,25 @@ import {
   incrementDecimal, parseSdp, serializeSdp,
 } from '../sdp/index.ts';
 import type { CallMediaParameters, Codec, Direction, SdpSession } from '../sdp/index.ts';
+import { PCMU, codecNamed } from '../codec/registry.ts';
+import type { CodecInfo } from '../codec/registry.ts';
 
-const KNOWN: Record<string, Codec> = {
-  PCMU: { name: 'PCMU', clockRate: 8000, payloadType: 0 },
-  PCMA: { name: 'PCMA', clockRate: 8000, payloadType: 8 },
-  'telephone-event': { name: 'telephone-event', clockRate: 8000, payloadType: 101, fmtp: '0-16' },
-};
+/** A registry entry as SDP takes it: the plain fields, without the encoder and decoder. */
+function sdpCodec(c: CodecInfo): Codec {
+  const codec: Codec = { name: c.name, clockRate: c.clockRate, payloadType: c.payloadType };
+  if (c.channels !== undefined) codec.channels = c.channels;
+  if (c.fmtp !== undefined) codec.fmtp = c.fmtp;
+  return codec;
+}
 
-/** The board's codec names (in preference order) as SDP codecs. */
+/** The board's codec names (in preference order) as SDP codecs; PCMU when none is known. */
 export function codecsFor(names: readonly string[]): Codec[] {
   const out: Codec[] = [];
-  for (const n of names) if (KNOWN[n] !== undefined) out.push(KNOWN[n]!);
-  return out.length > 0 ? out : [KNOWN.PCMU!];
+  for (const n of names) {
+    const codec = codecNamed(n);
+    if (codec !== null) out.push(sdpCodec(codec));
+  }
+  return out.length > 0 ? out : [sdpCodec(PCMU)];
 }
 
 export class MediaSession {

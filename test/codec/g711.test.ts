@@ -1,8 +1,6 @@
 import test from 'ava';
 import {
   alawToLinear,
-  codecFor,
-  codecForPayloadType,
   decodeAlaw,
   decodeUlaw,
   encodeAlaw,
@@ -11,12 +9,12 @@ import {
   encodeUlawBinary,
   linearToAlaw,
   linearToUlaw,
-  PCMA,
-  PCMU,
   pcmFromBinary,
   pcmToBinary,
   ulawToLinear,
 } from '../../firmware/codec/g711.ts';
+import { PCMA, PCMU } from '../../firmware/codec/registry.ts';
+import type { AudioCodec } from '../../firmware/codec/registry.ts';
 
 /** Every 16-bit sample value, -32768..32767. */
 function allSamples(): Int16Array {
@@ -153,7 +151,7 @@ test('round-trip error stays within half a quantization step over the whole 16-b
   }
 });
 
-function snrDb(codec: typeof PCMU, x: Int16Array): number {
+function snrDb(codec: AudioCodec, x: Int16Array): number {
   const bytes = new Uint8Array(x.length);
   const y = new Int16Array(x.length);
   codec.encode(x, bytes);
@@ -239,15 +237,4 @@ test('PCM byte strings are 16-bit little-endian', (t) => {
   // Long frames go through fromCharCode in chunks.
   const long = allSamples();
   t.deepEqual(pcmFromBinary(pcmToBinary(long)), long);
-});
-
-test('codec lookup by name and payload type', (t) => {
-  t.is(codecFor('PCMU'), PCMU);
-  t.is(codecFor('pcma'), PCMA);
-  t.is(codecFor('G722'), null);
-  t.is(codecForPayloadType(0), PCMU);
-  t.is(codecForPayloadType(8), PCMA);
-  t.is(codecForPayloadType(101), null);
-  t.deepEqual([PCMU.name, PCMU.payloadType, PCMU.clockRate], ['PCMU', 0, 8000]);
-  t.deepEqual([PCMA.name, PCMA.payloadType, PCMA.clockRate], ['PCMA', 8, 8000]);
 });

@@ -3,7 +3,8 @@
 // classic per-sample bit-twiddling algorithm, as in CCITT/Sun g711.c) as the peer measured in
 // the same engine.
 
-import { codecFor, pcmToBinary } from '../../../firmware/codec/g711.ts';
+import { pcmToBinary } from '../../../firmware/codec/g711.ts';
+import { codecFor } from '../../../firmware/codec/registry.ts';
 import { PacketLossConcealer } from '../../../firmware/codec/concealment.ts';
 import { JitterBuffer } from '../../../firmware/rtp/jitter-buffer.ts';
 import { readRtpBinary } from '../../../firmware/rtp/packet.ts';

@@ -8,7 +8,7 @@ import type { RtpPacket } from '../../../firmware/rtp/packet.ts';
 import { ReceptionStats, isRtcpBinary, readRtcpBinary } from '../../../firmware/rtp/rtcp.ts';
 import { JitterBuffer } from '../../../firmware/rtp/jitter-buffer.ts';
 import { DtmfReceiver } from '../../../firmware/media/dtmf.ts';
-import { codecForPayloadType } from '../../../firmware/codec/g711.ts';
+import { codecForPayloadType } from '../../../firmware/codec/registry.ts';
 import { CN_PAYLOAD_TYPE, parseComfortNoise } from '../../../firmware/codec/concealment.ts';
 import { binaryToBytes } from '../../../firmware/util/utf8.ts';
 import type { Outcome } from '../protocol.ts';
