@@ -1,7 +1,7 @@
 // Blind call transfer (RFC 3515 REFER, RFC 5589 §6): the messages both sides exchange. The
 // transferor sends REFER with Refer-To; the transferee answers 202, calls the target, and
 // reports how that call goes in NOTIFYs (Event: refer) whose body is a message/sipfrag status
-// line. The Call drives the dialog; this module only reads and builds the messages.
+// line. refer-subscription.ts drives both roles; this module only reads and builds the messages.
 
 import { formatUri, isSipUri, parseNameAddr } from '../sip/index.ts';
 import type { SipMessage, SipUri } from '../sip/index.ts';
