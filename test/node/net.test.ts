@@ -11,6 +11,7 @@ import type { DnsRecord, HalEvent } from '../../hal/contract.ts';
 import { NodeNet } from '../../hal/node/net.ts';
 import type { NodeNetOptions } from '../../hal/node/net.ts';
 import type { DnsResolverLike } from '../../hal/node/net-dns.ts';
+import { stalledPeer } from '../helpers/stalled-peer.ts';
 
 type EventOf<K extends HalEvent['type']> = Extract<HalEvent, { type: K }>;
 
@@ -251,31 +252,6 @@ test('TCP: a used port gives tcp_listen_error; after tcpStopListening new connec
   t.is(await receivedAtLeast(server.rec, accepted.conn, 10), 'still here');
 });
 
-/** A TCP peer outside the HAL that reads nothing until `resume()`, then collects every byte. */
-async function stalledPeer(t: ExecutionContext): Promise<{ port: number; resume(): void; bytes(): number; data(): string }> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  let socket: net.Socket | null = null;
-  const server = net.createServer((s) => {
-    socket = s;
-    s.pause();
-    s.on('data', (d: Buffer) => {
-      chunks.push(d);
-      length += d.length;
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.teardown(() => {
-    socket?.destroy();
-    server.close();
-  });
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    resume: () => socket?.resume(),
-    bytes: () => length,
-    data: () => Buffer.concat(chunks).toString('latin1'),
-  };
-}
 
 test('TCP: a write refused for a full backlog is followed by one tcp_writable when it drains; every byte arrives in order', async (t) => {
   const peer = await stalledPeer(t);
@@ -295,7 +271,7 @@ test('TCP: a write refused for a full backlog is followed by one tcp_writable wh
   t.is(rec.count((e) => e.type === 'tcp_writable'), 0, 'not while the peer reads nothing');
   peer.resume();
   await rec.next('tcp_writable', (e) => e.conn === conn, 10000);
-  for (let waited = 0; peer.bytes() < sent.length && waited < 10000; waited += 10) await pause(10);
+  await peer.received(sent.length);
   t.is(peer.bytes(), sent.length);
   t.true(peer.data() === sent, 'the bytes arrive in order');
   t.true(n.tcpWrite(conn, 'more'), 'the connection takes data again');

@@ -2,14 +2,13 @@
 // order, writes it on tcp_writable, and drops a connection whose peer stops reading for good.
 // First against a fake NetHal that refuses on demand, then through the emulator's real Node
 // network HAL and a peer that stops reading until the kernel buffers are full.
-import net from 'node:net';
 import test from 'ava';
-import type { ExecutionContext } from 'ava';
 import type { HalEvent, NetHal } from '../../hal/contract.ts';
 import { NodeNet } from '../../hal/node/net.ts';
 import { SipMessage, serializeMessage } from '../../firmware/sip/index.ts';
 import { SipTransport } from '../../firmware/sip/transport/index.ts';
 import type { Peer, TransportEvents } from '../../firmware/sip/transport/index.ts';
+import { stalledPeer } from '../helpers/stalled-peer.ts';
 
 const PEER: Peer = { transport: 'tcp', address: '192.0.2.20', port: 5060 };
 
@@ -198,7 +197,7 @@ test('through the Node network HAL: a peer that stops reading, then reads, gets 
   await pause(50);
   t.is(writables, 0, 'no tcp_writable while the peer reads nothing');
   peer.resume();
-  for (let waited = 0; peer.bytes() < expected.length && waited < 30000; waited += 20) await pause(20);
+  await peer.received(expected.length);
   t.is(peer.bytes(), expected.length);
   t.true(peer.data() === expected, 'every byte, in order');
   t.true(writables >= 1);
@@ -207,28 +206,3 @@ test('through the Node network HAL: a peer that stops reading, then reads, gets 
 
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** A TCP peer outside the HAL that reads nothing until `resume()`, then collects every byte. */
-async function stalledPeer(t: ExecutionContext): Promise<{ port: number; resume(): void; bytes(): number; data(): string }> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  let socket: net.Socket | null = null;
-  const server = net.createServer((s) => {
-    socket = s;
-    s.pause();
-    s.on('data', (d: Buffer) => {
-      chunks.push(d);
-      length += d.length;
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.teardown(() => {
-    socket?.destroy();
-    server.close();
-  });
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    resume: () => socket?.resume(),
-    bytes: () => length,
-    data: () => Buffer.concat(chunks).toString('latin1'),
-  };
-}
