@@ -1,6 +1,7 @@
 // What the user-agent parts share: the stack, the HAL, timers, identity helpers.
 
 import type { AccountConfig, Hal } from '../../hal/contract.ts';
+import type { EventRouter } from '../util/event-router.ts';
 import type { Timers } from '../util/timers.ts';
 import type { SipUri } from '../sip/index.ts';
 import { parseUri, isSipUri } from '../sip/index.ts';
@@ -15,6 +16,8 @@ function hostPort(text: string | undefined): { host: string; port: number | null
 
 export interface UaContext {
   hal: Hal;
+  /** Where the UA's sockets and DNS queries register, so their events come back to it. */
+  events: EventRouter;
   timers: Timers;
   stack: PhoneSipStack;
   /** Control/diagnostic events (registered, call_state, ...). */

@@ -1,12 +1,13 @@
 // The phone's SIP stack on the HAL: transport + transaction layer, a SipClock over HAL
 // timers, and random identifiers (branches, tags, Call-IDs) from the HAL's random bytes.
 
-import type { Hal, HalEvent } from '../../hal/contract.ts';
+import type { Hal } from '../../hal/contract.ts';
 import { SipTransport } from '../sip/transport/index.ts';
 import { TransactionLayer } from '../sip/transaction/index.ts';
 import type { SipClock } from '../sip/index.ts';
 import type { TransactionUser } from '../sip/transaction/index.ts';
 import { toHex } from '../sip/digest.ts';
+import type { EventRouter } from '../util/event-router.ts';
 import type { Timers } from '../util/timers.ts';
 import { RandomPool } from './random-pool.ts';
 
@@ -43,6 +44,7 @@ export class PhoneSipStack {
 
   constructor(
     private readonly hal: Hal,
+    events: EventRouter,
     timers: Timers,
     options: StackOptions,
     tu: TransactionUser,
@@ -51,7 +53,7 @@ export class PhoneSipStack {
   ) {
     this.clock = new HalSipClock(hal, timers);
     this.rng = new RandomPool((n) => hal.crypto.randomBytes(n));
-    this.transport = new SipTransport(hal.net, { port: options.port, tcp: options.tcp, localAddress: () => this.localAddress() }, {
+    this.transport = new SipTransport(events.netFor((ev) => this.transport.handleEvent(ev)), { port: options.port, tcp: options.tcp, localAddress: () => this.localAddress() }, {
       onMessage: (msg, source) => this.layer.receive(msg, source),
       onReady,
       onError,
@@ -72,10 +74,6 @@ export class PhoneSipStack {
   stop(): void {
     this.layer.shutdown();
     this.transport.stop();
-  }
-
-  handleEvent(ev: HalEvent): boolean {
-    return this.transport.handleEvent(ev);
   }
 
   get port(): number {

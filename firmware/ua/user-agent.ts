@@ -37,6 +37,8 @@ export interface UaListener {
   dtmf?(call: Call, digit: string): void;
   /** The peer of `from` transferred us: `to` is the call we placed for it. */
   transferred?(from: Call, to: Call): void;
+  /** A datagram on an RTP/RTCP socket: the front call's stream takes it. */
+  mediaPacket?(socket: number, data: string, address: string, port: number): void;
 }
 
 export class UserAgent implements TransactionUser {
@@ -60,17 +62,18 @@ export class UserAgent implements TransactionUser {
     private readonly board: BoardInfo,
     private readonly listener: UaListener,
   ) {
-    this.resolver = new HalDnsResolver(ctx.hal.net, ctx.timers);
+    this.resolver = new HalDnsResolver(ctx.events.netFor((ev) => this.resolver.handleEvent(ev)), ctx.timers);
     this.transport = board.sip.transport;
-    this.ports = new RtpPorts(ctx.hal.net, board.rtpPorts.min, board.rtpPorts.max, 2);
+    this.ports = new RtpPorts(ctx.events.netFor((ev) => this.onMediaSocket(ev)), board.rtpPorts.min, board.rtpPorts.max, 2);
     // Bound now, alongside the SIP sockets: a call placed the moment the phone is up (no
     // account to register first) must find its media ports open.
     this.ports.open();
   }
 
-  /** Network events for the media sockets (bind results). */
-  handleMediaEvent(ev: HalEvent): boolean {
-    return this.ports.handleEvent(ev);
+  /** The media sockets' events: bind results for the port pool, datagrams for the stream. */
+  private onMediaSocket(ev: HalEvent): void {
+    if (ev.type === 'udp') this.listener.mediaPacket?.(ev.socket, ev.data, ev.address, ev.port);
+    else this.ports.handleEvent(ev);
   }
 
   /** Registers every provisioned account (auto-register on boot). */
@@ -130,7 +133,7 @@ export class UserAgent implements TransactionUser {
   private place(uri: SipUri, text: string, referral: { from: Call; by: string | undefined } | null): Call {
     const pair = this.ports.acquire();
     const call = Call.dial(this.callHost(), uri, text, this.fromAddress(), this.newMedia(pair?.port), referral);
-    call.rtpPair = pair;
+    call.attachRtpPorts(pair);
     this.track(call);
     return call;
   }
@@ -211,7 +214,7 @@ export class UserAgent implements TransactionUser {
       return;
     }
     const call = Call.incoming(this.callHost(), req, tx, this.newMedia(pair?.port));
-    call.rtpPair = pair;
+    call.attachRtpPorts(pair);
     if (call.state === 'ended') {
       if (pair !== null) this.ports.release(pair);
       return;
