@@ -353,3 +353,24 @@ export function parseAccountUri(text: string): AccountConfig {
   if (!parsed) fail(`"${hostPort}" is not a host with an optional port from 1 to 65535`);
   return { uri: `sip:${user}@${parsed.host}`, password, registrar: hostPort };
 }
+
+/** What a host's command line may change in a board (quip emulate and quip-host take the same). */
+export interface BoardOverrides {
+  /** `sip:user:password@host[:port]` (parseAccountUri): replaces the accounts. */
+  account?: string;
+  provisioningUrl?: string;
+  sipPort?: number;
+  acceptDirectCalls?: boolean;
+  sipTransport?: SipTransport;
+}
+
+/** The board with the overrides applied; throws BoardConfigError for a bad account. */
+export function applyBoardOverrides(board: BoardInfo, o: BoardOverrides): BoardInfo {
+  let b = board;
+  if (o.account !== undefined) b = { ...b, accounts: [parseAccountUri(o.account)] };
+  if (o.provisioningUrl !== undefined) b = { ...b, provisioningUrl: o.provisioningUrl };
+  if (o.sipPort !== undefined) b = { ...b, sip: { ...b.sip, port: o.sipPort } };
+  if (o.acceptDirectCalls === true) b = { ...b, sip: { ...b.sip, acceptDirectCalls: true } };
+  if (o.sipTransport !== undefined) b = { ...b, sip: { ...b.sip, transport: o.sipTransport } };
+  return b;
+}

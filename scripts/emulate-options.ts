@@ -3,7 +3,7 @@
 // rule here is tested without running a phone. The run loop is scripts/emulate.ts.
 
 import { parseArgs } from 'node:util';
-import { parseAccountUri } from '../hal/board-config.ts';
+import { applyBoardOverrides } from '../hal/board-schema.ts';
 import type { BoardInfo, LogLevel } from '../hal/contract.ts';
 import { ImpairmentError, parseImpairment } from '../hal/node/impairment.ts';
 import type { ImpairmentSpec } from '../hal/node/impairment.ts';
@@ -258,17 +258,17 @@ export function parseEmulateOptions(args: string[], terminal: Terminal): Emulate
 }
 
 /**
- * The board with the command line's overrides, in quip-host's order (see deferredError).
- * Throws BoardConfigError for a bad --account.
+ * The board with the command line's overrides, as quip-host applies them (one function,
+ * hal/board-schema.ts). Throws BoardConfigError for a bad --account.
  */
-export function applyBoardOverrides(board: BoardInfo, o: EmulateOptions): BoardInfo {
-  let b = board;
-  if (o.accounts.length > 0) b = { ...b, accounts: [parseAccountUri(o.accounts[0]!)] };
-  if (o.provisioningUrl !== undefined) b = { ...b, provisioningUrl: o.provisioningUrl };
-  if (o.sipPort !== undefined) b = { ...b, sip: { ...b.sip, port: o.sipPort } };
-  if (o.acceptDirectCalls) b = { ...b, sip: { ...b.sip, acceptDirectCalls: true } };
-  if (o.sipTransport !== undefined) b = { ...b, sip: { ...b.sip, transport: o.sipTransport } };
-  return b;
+export function applyEmulateOverrides(board: BoardInfo, o: EmulateOptions): BoardInfo {
+  return applyBoardOverrides(board, {
+    account: o.accounts[0],
+    provisioningUrl: o.provisioningUrl,
+    sipPort: o.sipPort,
+    acceptDirectCalls: o.acceptDirectCalls,
+    sipTransport: o.sipTransport,
+  });
 }
 
 function isPort(n: number): boolean {

@@ -24,7 +24,7 @@ import { formatImpairment } from '../hal/node/impairment.ts';
 import { openSoundDevice } from '../hal/emulator/sound-device.ts';
 import { readWav } from '../hal/emulator/wav.ts';
 import { WebSession } from '../hal/emulator/web/web-session.ts';
-import { EMULATE_HELP, LOG_LEVELS, applyBoardOverrides, parseEmulateOptions } from './emulate-options.ts';
+import { EMULATE_HELP, LOG_LEVELS, applyEmulateOverrides, parseEmulateOptions } from './emulate-options.ts';
 
 export const emulateCommand: Command = {
   name: 'emulate',
@@ -38,7 +38,7 @@ export const emulateCommand: Command = {
     let board: BoardInfo;
     try {
       config = loadBoardConfig(o.board);
-      board = applyBoardOverrides(toBoardInfo(config), o);
+      board = applyEmulateOverrides(toBoardInfo(config), o);
     } catch (e) {
       if (e instanceof BoardConfigError) {
         process.stderr.write(`error: ${e.message}\n`);

@@ -8,7 +8,18 @@ import { boardJsonSchemaText } from '../hal/board-json-schema.ts';
 
 export const SCHEMA_FILE = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'board-configs', 'schema.json');
 
+const HELP = `usage: node --import tsx scripts/gen-schema.ts [--check]
+
+Writes board-configs/schema.json (JSON Schema for editors) from the tables the board config
+validator uses (hal/board-schema.ts, firmware/config, the codec registry).
+  --check   write nothing; exit 1 when the file is out of date
+  --help    this text`;
+
 function main(argv: string[]): number {
+  if (argv[0] === '--help' || argv[0] === '-h') {
+    console.log(HELP);
+    return 0;
+  }
   const text = boardJsonSchemaText();
   if (argv[0] === '--check') {
     const current = readFileSync(SCHEMA_FILE, 'utf8');
@@ -17,7 +28,7 @@ function main(argv: string[]): number {
     return 1;
   }
   if (argv.length > 0) {
-    console.error('usage: gen-schema [--check]');
+    console.error(HELP);
     return 2;
   }
   writeFileSync(SCHEMA_FILE, text);

@@ -13,7 +13,7 @@
 //       it (what loadBoardConfig prints: the path relative to the current directory, '/'
 //       separators, when below it, else absolute; its base name minus ".json" must be the id),
 //       and the command line's overrides {"account"?, "sipPort"?, "sipTransport"?,
-//       "acceptDirectCalls"?, "provisioningUrl"?, "version"?} applied as scripts/emulate.ts
+//       "acceptDirectCalls"?, "provisioningUrl"?, "version"?} applied as quip emulate
 //       applies --account, --sip-port, --sip-transport, --accept-direct-calls, --provisioning-url.
 //       "version" is the image's version; default the config's firmware.version, else the
 //       package.json version baked in at bundle time (see version()).
@@ -55,9 +55,9 @@
 // words of a config file's JSON syntax error: QuickJS's own JSON.parse only builds the values.
 import {
   BoardConfigError,
+  applyBoardOverrides,
   checkFileId,
   jsonSyntaxProblem,
-  parseAccountUri,
   toBoardInfo,
   validateBoardConfig,
 } from '../../hal/board-schema.ts';
@@ -132,7 +132,8 @@ export function loadBoard(configText: string, source: string, optionsJson: strin
   let config: BoardConfig;
   let board: BoardInfo;
   try {
-    // As loadBoardConfig and then emulate.ts: parse, validate, the id is the file's name, overrides.
+    // As loadBoardConfig and then quip emulate: parse, validate, the id is the file's name, overrides
+    // (applyBoardOverrides, the one both hosts use).
     let json: unknown;
     try {
       json = parseJson(configText);
@@ -142,19 +143,20 @@ export function loadBoard(configText: string, source: string, optionsJson: strin
     config = validateBoardConfig(json, source);
     checkFileId(config, source);
     board = toBoardInfo(config, options.version ?? config.firmware?.version ?? PACKAGE_VERSION);
-    if (options.account != null) board = { ...board, accounts: [parseAccountUri(options.account)] };
-    if (options.provisioningUrl != null) board = { ...board, provisioningUrl: options.provisioningUrl };
-    if (options.sipPort != null) {
-      const port = Number(options.sipPort);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) return usage('--sip-port must be 0..65535');
-      board = { ...board, sip: { ...board.sip, port } };
-    }
-    if (options.acceptDirectCalls === true) board = { ...board, sip: { ...board.sip, acceptDirectCalls: true } };
-    const transport = options.sipTransport;
-    if (transport != null) {
-      if (transport !== 'udp' && transport !== 'tcp') return usage('--sip-transport must be udp or tcp');
-      board = { ...board, sip: { ...board.sip, transport } };
-    }
+    // A bad --account (a config error) is reported before a bad --sip-port or --sip-transport.
+    const port = options.sipPort == null ? undefined : Number(options.sipPort);
+    const portOk = port === undefined || (Number.isInteger(port) && port >= 0 && port <= 65535);
+    const transport = options.sipTransport ?? undefined;
+    const transportOk = transport === undefined || transport === 'udp' || transport === 'tcp';
+    board = applyBoardOverrides(board, {
+      account: options.account ?? undefined,
+      provisioningUrl: options.provisioningUrl ?? undefined,
+      sipPort: portOk ? port : undefined,
+      acceptDirectCalls: options.acceptDirectCalls === true,
+      sipTransport: transportOk ? (transport as 'udp' | 'tcp' | undefined) : undefined,
+    });
+    if (!portOk) return usage('--sip-port must be 0..65535');
+    if (!transportOk) return usage('--sip-transport must be udp or tcp');
   } catch (e) {
     if (e instanceof BoardConfigError) return configError(e.message);
     throw e;

@@ -2,7 +2,7 @@
 // back until the board has loaded, the board overrides, and a help text naming every option.
 import test from 'ava';
 import { BoardConfigError, loadBoardConfig, toBoardInfo } from '../../hal/board-config.ts';
-import { EMULATE_HELP, EMULATE_OPTIONS, LOG_LEVELS, applyBoardOverrides, parseEmulateOptions } from '../../scripts/emulate-options.ts';
+import { EMULATE_HELP, EMULATE_OPTIONS, LOG_LEVELS, applyEmulateOverrides, parseEmulateOptions } from '../../scripts/emulate-options.ts';
 import type { EmulateOptions } from '../../scripts/emulate-options.ts';
 
 const PIPE = { stdoutIsTTY: false };
@@ -96,8 +96,8 @@ test('errors the run reports after the board has loaded, the first of them', (t)
 
 test('board overrides: the first --account, provisioning URL, SIP port, transport, direct calls', (t) => {
   const board = toBoardInfo(loadBoardConfig('desk6'));
-  t.deepEqual(applyBoardOverrides(board, ok([])), board);
-  const b = applyBoardOverrides(board, ok([
+  t.deepEqual(applyEmulateOverrides(board, ok([])), board);
+  const b = applyEmulateOverrides(board, ok([
     '--account', 'sip:alice:pw@example.com:5070', '--provisioning-url', 'tftp://x/y', '--sip-port', '5062', '--sip-transport', 'tcp',
     '--accept-direct-calls',
   ]));
@@ -105,7 +105,7 @@ test('board overrides: the first --account, provisioning URL, SIP port, transpor
   t.is(b.accounts.length, 1);
   t.is(b.provisioningUrl, 'tftp://x/y');
   t.like(b.sip, { port: 5062, transport: 'tcp', acceptDirectCalls: true });
-  t.throws(() => applyBoardOverrides(board, ok(['--account', 'not-a-uri'])), { instanceOf: BoardConfigError });
+  t.throws(() => applyEmulateOverrides(board, ok(['--account', 'not-a-uri'])), { instanceOf: BoardConfigError });
 });
 
 test('--help names every option', (t) => {
