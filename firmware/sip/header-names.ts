@@ -56,6 +56,12 @@ export function canonicalName(name: string): string {
   return BY_LOWER.get(name.toLowerCase()) ?? name;
 }
 
+/** Canonical name of a header quip knows (any case, compact form), else undefined. */
+export function knownName(name: string): string | undefined {
+  if (CANONICAL_SET.has(name)) return name;
+  return BY_LOWER.get(name.toLowerCase());
+}
+
 /** The compact form of a canonical name, if it has one. */
 export function compactName(canonical: string): string | undefined {
   return SHORT_OF.get(canonical);

@@ -15,10 +15,11 @@ import {
 } from './scalars.ts';
 import { boundedInt, splitList, unquote } from './scanner.ts';
 import { parseUri } from './uri.ts';
+import { parseSessionExpires } from './session-expires.ts';
 import { parseVia } from './via.ts';
 import type {
   AddressHeader, CSeq, Contact, ContentType, Credentials, EventHeader, NameAddr, RAck,
-  SubscriptionState, Uri, Via,
+  SessionExpires, SubscriptionState, Uri, Via,
 } from './types.ts';
 
 export interface HeaderField {
@@ -157,7 +158,7 @@ export class SipMessage {
   // ---- typed views ------------------------------------------------------------------
 
   vias(): Via[] {
-    return this.typed('Via', () => this.list('Via').map(parseVia));
+    return (this.hit('Via') as Via[] | undefined) ?? this.typed('Via', () => this.list('Via').map(parseVia));
   }
 
   topVia(): Via | undefined {
@@ -165,23 +166,23 @@ export class SipMessage {
   }
 
   from(): AddressHeader | undefined {
-    return this.typed('From', () => this.address('From'));
+    return (this.hit('From') as AddressHeader | undefined) ?? this.typed('From', () => this.address('From'));
   }
 
   to(): AddressHeader | undefined {
-    return this.typed('To', () => this.address('To'));
+    return (this.hit('To') as AddressHeader | undefined) ?? this.typed('To', () => this.address('To'));
   }
 
   callId(): string | undefined {
-    return this.single('Call-ID', parseCallId);
+    return (this.hit('Call-ID') as string | undefined) ?? this.single('Call-ID', parseCallId);
   }
 
   cseq(): CSeq | undefined {
-    return this.single('CSeq', parseCSeq);
+    return (this.hit('CSeq') as CSeq | undefined) ?? this.single('CSeq', parseCSeq);
   }
 
   maxForwards(): number | undefined {
-    return this.typed('Max-Forwards', () => this.number('Max-Forwards', 255));
+    return (this.hit('Max-Forwards') as number | undefined) ?? this.typed('Max-Forwards', () => this.number('Max-Forwards', 255));
   }
 
   expires(): number | undefined {
@@ -193,7 +194,7 @@ export class SipMessage {
   }
 
   contentLength(): number | undefined {
-    return this.typed('Content-Length', () => this.number('Content-Length', MAX_UINT32));
+    return (this.hit('Content-Length') as number | undefined) ?? this.typed('Content-Length', () => this.number('Content-Length', MAX_UINT32));
   }
 
   rseq(): number | undefined {
@@ -223,8 +224,12 @@ export class SipMessage {
         const na = parseNameAddr(v, 'Contact');
         const e = na.params.get('expires');
         const q = na.params.get('q');
+        // Fields spelled out, not {...na}: an object spread is slow in QuickJS.
         return {
-          ...na,
+          displayName: na.displayName,
+          uri: na.uri,
+          uriText: na.uriText,
+          params: na.params,
           expires: e === undefined || e === null ? null : boundedInt(unquote(e), MAX_UINT32, 'Contact', 'expires'),
           q: q === undefined || q === null ? null : parseQ(q),
         };
@@ -280,6 +285,15 @@ export class SipMessage {
 
   subscriptionState(): SubscriptionState | undefined {
     return this.single('Subscription-State', parseSubscriptionState);
+  }
+
+  sessionExpires(): SessionExpires | undefined {
+    return this.single('Session-Expires', parseSessionExpires);
+  }
+
+  /** Refer-To (RFC 3515): one name-addr; REFER handling checks that there is exactly one. */
+  referTo(): NameAddr | undefined {
+    return this.single('Refer-To', (v) => parseNameAddr(v, 'Refer-To'));
   }
 
   /** The Request-URI, parsed. */
@@ -353,9 +367,12 @@ export class SipMessage {
     return undefined;
   }
 
+  // Indexed loops over the headers, not for-of: QuickJS runs for-of through an iterator, about
+  // twice the cost per header, and these run several times per message.
   private lines(canonical: string): string[] {
     const out: string[] = [];
-    for (const h of this.headers) if (h.name === canonical) out.push(h.value);
+    const hs = this.headers;
+    for (let i = 0; i < hs.length; i++) if (hs[i]!.name === canonical) out.push(hs[i]!.value);
     return out;
   }
 
@@ -365,10 +382,14 @@ export class SipMessage {
 
   private list(canonical: string): string[] {
     const out: string[] = [];
-    for (const h of this.headers) {
+    const hs = this.headers;
+    for (let i = 0; i < hs.length; i++) {
+      const h = hs[i]!;
       if (h.name !== canonical) continue;
       if (h.value.length === 0 && MAY_BE_EMPTY.indexOf(canonical) !== -1) continue;
-      for (const item of splitList(h.value, canonical)) {
+      const items = splitList(h.value, canonical);
+      for (let j = 0; j < items.length; j++) {
+        const item = items[j]!;
         if (item.length === 0) throw badHeader(canonical, 'empty list element');
         if (out.length >= MAX_LIST_ITEMS) throw badHeader(canonical, 'too many elements');
         out.push(item);
@@ -395,7 +416,18 @@ export class SipMessage {
     if (v === undefined) return undefined;
     const na = parseNameAddr(v, canonical);
     const tag = na.params.get('tag');
-    return { ...na, tag: tag === undefined || tag === null ? null : tag };
+    return {
+      displayName: na.displayName, uri: na.uri, uriText: na.uriText, params: na.params,
+      tag: tag === undefined || tag === null ? null : tag,
+    };
+  }
+
+  /**
+   * The cached view under `key`, or undefined (also for a cached undefined: the caller then
+   * takes typed(), which knows). Lets hot getters skip allocating their compute closure.
+   */
+  private hit(key: string): unknown {
+    return this.cache === null ? undefined : this.cache.get(key);
   }
 
   private typed<T>(key: string, compute: () => T): T {

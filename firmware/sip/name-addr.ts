@@ -3,7 +3,7 @@
 
 import { isWs, matchAt } from './chars.ts';
 import { SipParseError, badHeader } from './errors.ts';
-import { Scanner, quote, unquote, formatParams, simpleParams } from './scanner.ts';
+import { SIMPLE_PARAMS_SRC, Scanner, quote, unquote, formatParams, splitSimpleParams } from './scanner.ts';
 import { formatUri, parseUri } from './uri.ts';
 import type { NameAddr, Uri } from './types.ts';
 
@@ -17,8 +17,10 @@ export function parseNameAddr(value: string, header: string): NameAddr {
 }
 
 /** `["Name" | Token Name] <uri>;params` without escapes, or `scheme:addr-spec;params`. */
-const NA_BRACKETED = /^(?:"([^"\\]*)" ?|([A-Za-z0-9\-.!%*_+`'~]+(?: [A-Za-z0-9\-.!%*_+`'~]+)*) ?)?<([^\s<>"]+)>((?:;[^;]*)*)$/;
-const NA_ADDR_SPEC = /^([A-Za-z][A-Za-z0-9+.-]*:[^;\s<>?,"]+)((?:;[^;]*)*)$/;
+const NA_BRACKETED = new RegExp(
+  `^(?:"([^"\\\\]*)" ?|([A-Za-z0-9\\-.!%*_+\`'~]+(?: [A-Za-z0-9\\-.!%*_+\`'~]+)*) ?)?<([^\\s<>"]+)>(${SIMPLE_PARAMS_SRC})$`,
+);
+const NA_ADDR_SPEC = new RegExp(`^([A-Za-z][A-Za-z0-9+.-]*:[^;\\s<>?,"]+)(${SIMPLE_PARAMS_SRC})$`);
 
 /** The common shapes in one regex match, or null to take the general path. */
 function parseNameAddrFast(value: string, header: string): NameAddr | null {
@@ -36,7 +38,7 @@ function parseNameAddrFast(value: string, header: string): NameAddr | null {
     uriText = m[1]!;
     rest = m[2]!;
   }
-  const params = simpleParams(rest);
+  const params = splitSimpleParams(rest);
   if (params === null) return null;
   return { displayName, uri: parseUriIn(uriText, header), uriText, params };
 }

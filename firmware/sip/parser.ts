@@ -4,7 +4,7 @@
 
 import { isDigit, isTokenString, trimLws } from './chars.ts';
 import { SipParseError } from './errors.ts';
-import { canonicalName } from './header-names.ts';
+import { canonicalName, knownName } from './header-names.ts';
 import { MAX_HEADERS, MAX_MESSAGE_BYTES } from './limits.ts';
 import { SipMessage } from './message.ts';
 import type { HeaderField } from './message.ts';
@@ -120,28 +120,68 @@ function parseStructure(bin: string, holder: Partial = { msg: undefined }): SipM
   return msg;
 }
 
-/** Header lines that are all "token [WS] : ASCII value CRLF": no folding, no bare LF or CR. */
-const SIMPLE_SECTION = /^(?:[A-Za-z0-9\-.!%*_+`'~]+[ \t]*:[\x00-\x09\x0b\x0c\x0e-\x7f]*\r\n)*$/;
+/** A run of 7-bit ASCII: sticky, so lastIndex lands on the first byte to decode as UTF-8. */
+const ASCII_RUN_Y = /[\x00-\x7f]*/y;
+
+/** Offset of the first byte >= 0x80 in `s` at or after `from`, or -1. */
+function nextHigh(s: string, from: number): number {
+  ASCII_RUN_Y.lastIndex = from;
+  ASCII_RUN_Y.test(s);
+  return ASCII_RUN_Y.lastIndex < s.length ? ASCII_RUN_Y.lastIndex : -1;
+}
 
 /**
- * Fast path for the usual header section: one regex test proves every line simple, then
- * indexOf/slice cut the lines. Returns where the body starts, or -1 to take the general loop.
+ * Fast path for the usual header section: every line "name [WS] : value CRLF" with a known (or
+ * token) name, no folding and no bare CR or LF. Native split/indexOf/slice cut the lines and one
+ * sticky regex run finds the few lines with UTF-8 to decode: in an interpreter like QuickJS that
+ * beats a regex per line. Returns where the body starts, or -1 (headers left empty) to take the
+ * general loop, which also says what is wrong.
  */
 function simpleHeaderSection(bin: string, start: number, headers: HeaderField[]): number {
   const end = bin.indexOf('\r\n\r\n', start - 2);
   if (end === -1) return -1;
   if (end < start) return start + 2; // no headers at all: the start line's CRLF, then CRLF
-  if (!SIMPLE_SECTION.test(bin.slice(start, end + 2))) return -1;
-  let pos = start;
-  while (pos <= end) {
-    const eol = bin.indexOf('\r\n', pos);
-    const colon = bin.indexOf(':', pos);
+  const section = bin.slice(start, end);
+  const lines = section.split('\r\n');
+  const n = lines.length;
+  // A CR or LF left inside a line (bare LF, stray CR) would split differently: general loop.
+  if (n > MAX_HEADERS || section.split('\n').length !== n || section.split('\r').length !== n) return -1;
+  let high = nextHigh(section, 0);
+  let offset = 0; // of the current line in `section`
+  for (let i = 0; i < n; i++) {
+    const line = lines[i]!;
+    const colon = line.indexOf(':');
+    const c0 = line.charCodeAt(0);
+    if (colon <= 0 || c0 === 0x20 || c0 === 0x09) {
+      // No name, or a folded continuation line.
+      headers.length = 0;
+      return -1;
+    }
     let nameEnd = colon;
-    let c = bin.charCodeAt(nameEnd - 1);
-    while (c === 0x20 || c === 0x09) c = bin.charCodeAt(--nameEnd - 1);
-    if (headers.length >= MAX_HEADERS) throw new SipParseError('too-many-headers', `more than ${MAX_HEADERS} headers`);
-    headers.push({ name: canonicalName(bin.slice(pos, nameEnd)), value: trimLws(bin.slice(colon + 1, eol)) });
-    pos = eol + 2;
+    let c = line.charCodeAt(nameEnd - 1);
+    while (c === 0x20 || c === 0x09) c = line.charCodeAt(--nameEnd - 1);
+    const raw = nameEnd === colon ? line.slice(0, colon) : line.slice(0, nameEnd);
+    const known = knownName(raw);
+    if (known === undefined && !isTokenString(raw)) {
+      headers.length = 0;
+      return -1;
+    }
+    // trimLws inlined: one slice per value.
+    let vs = colon + 1;
+    let ve = line.length;
+    c = line.charCodeAt(vs);
+    while (c === 0x20 || c === 0x09) c = line.charCodeAt(++vs);
+    c = line.charCodeAt(ve - 1);
+    while (ve > vs && (c === 0x20 || c === 0x09)) c = line.charCodeAt(--ve - 1);
+    let value = line.slice(vs, ve);
+    const next = offset + line.length + 2;
+    if (high !== -1 && high < next) {
+      // Header text is UTF-8 (RFC 3261 §7.3.1: TEXT-UTF8); the body stays octets.
+      value = decodeUtf8(value);
+      high = nextHigh(section, next);
+    }
+    headers.push({ name: known ?? raw, value });
+    offset = next;
   }
   return end + 4;
 }
@@ -229,7 +269,9 @@ function parseStatusLine(line: string): SipMessage {
 function frameBody(msg: SipMessage, bin: string, bodyStart: number): void {
   const available = bin.length - bodyStart;
   let declared = -1;
-  for (const h of msg.headers) {
+  const hs = msg.headers;
+  for (let i = 0; i < hs.length; i++) {
+    const h = hs[i]!; // indexed: for-of costs an iterator step per header in QuickJS
     if (h.name !== 'Content-Length') continue;
     if (!/^[0-9]+$/.test(h.value)) {
       throw new SipParseError('content-length', `bad Content-Length '${h.value}'`, {

@@ -6,8 +6,15 @@ import { MAX_UINT32 } from './limits.ts';
 import { Scanner } from './scanner.ts';
 import type { CSeq, RAck } from './types.ts';
 
+const SHORT_DIGITS = /^[0-9]{1,9}$/;
+
 /** 1*DIGIT bounded by `max` (Max-Forwards 255, Expires/RSeq 2**32-1, Content-Length). */
 export function parseNumberHeader(value: string, header: string, max: number): number {
+  // Usual case, a few bare digits within bounds: one regex test, no Scanner.
+  if (SHORT_DIGITS.test(value)) {
+    const n = Number(value);
+    if (n <= max) return n;
+  }
   const sc = new Scanner(value, header);
   sc.skipWs();
   const n = sc.number('value', max);

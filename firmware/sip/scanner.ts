@@ -113,17 +113,28 @@ export class Scanner {
   }
 }
 
-/** `;name[=value]...` with token names and token/host values, nothing else. */
-const SIMPLE_PARAMS = /^(?:;[A-Za-z0-9\-.!%*_+`'~]+(?:=[A-Za-z0-9\-.!%*_+`'~[\]:]+)?)*$/;
+/**
+ * `;name[=value]...` with token names and token/host values, or a quoted-string without
+ * quoted-pairs or ';' (kept raw, as Scanner.params() keeps it: +sip.instance="<urn:...>"), nothing
+ * else. The source for the fast-path regexes of Via and name-addr, which match their params with
+ * it in the same match; split(';') then cuts them.
+ */
+export const SIMPLE_PARAMS_SRC = "(?:;[A-Za-z0-9\\-.!%*_+`'~]+(?:=(?:[A-Za-z0-9\\-.!%*_+`'~[\\]:]+|\"[^\"\\\\;]*\"))?)*";
+const SIMPLE_PARAMS = new RegExp(`^${SIMPLE_PARAMS_SRC}$`);
 
 /**
  * Fast path for the usual header params (no whitespace, no quotes): the same result as
  * Scanner.params() in one regex test and a split, or null to take the general path.
  */
 export function simpleParams(s: string): Params | null {
+  if (s.length !== 0 && !SIMPLE_PARAMS.test(s)) return null;
+  return splitSimpleParams(s);
+}
+
+/** simpleParams() for text already matched against SIMPLE_PARAMS_SRC. */
+export function splitSimpleParams(s: string): Params | null {
   const params: Params = new Map();
   if (s.length === 0) return params;
-  if (!SIMPLE_PARAMS.test(s)) return null;
   const parts = s.split(';');
   if (parts.length > MAX_PARAMS + 1) return null;
   for (let i = 1; i < parts.length; i++) {
@@ -137,6 +148,12 @@ export function simpleParams(s: string): Params | null {
 
 /** Index just past the closing quote of the quoted-string starting at `start`. */
 export function quotedEnd(s: string, start: number, header: string): number {
+  // Usual case, no backslash before the closing quote: two native searches, no per-char loop.
+  const close = s.indexOf('"', start + 1);
+  if (close !== -1) {
+    const bs = s.indexOf('\\', start + 1);
+    if (bs === -1 || bs > close) return close + 1;
+  }
   let i = start + 1;
   const n = s.length;
   while (i < n) {
@@ -183,8 +200,23 @@ export function boundedInt(digits: string, max: number, header: string, what: st
  * elements are kept, so callers can reject them as RFC 4475 §3.1.2.1 requires.
  */
 export function splitList(s: string, header: string): string[] {
-  if (s.indexOf(',') === -1) return [trimLws(s)];
+  let comma = s.indexOf(',');
+  if (comma === -1) return [trimLws(s)];
   const out: string[] = [];
+  if (s.indexOf('"') === -1) {
+    // No quotes: a comma splits unless the last '<' or '>' before it is a '<'. Native
+    // indexOf/lastIndexOf instead of a JavaScript loop over every character.
+    let start = 0;
+    while (comma !== -1) {
+      if (s.lastIndexOf('<', comma) <= s.lastIndexOf('>', comma)) {
+        out.push(trimLws(s.slice(start, comma)));
+        start = comma + 1;
+      }
+      comma = s.indexOf(',', comma + 1);
+    }
+    out.push(trimLws(s.slice(start)));
+    return out;
+  }
   let start = 0;
   let angle = false;
   for (let i = 0; i < s.length; i++) {

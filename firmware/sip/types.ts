@@ -101,3 +101,10 @@ export interface SubscriptionState {
   retryAfter: number | null;
   params: Params;
 }
+
+/** Session-Expires (RFC 4028): refresher is null when the header leaves it open. */
+export interface SessionExpires {
+  delta: number;
+  refresher: 'uac' | 'uas' | null;
+  params: Params;
+}

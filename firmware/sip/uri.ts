@@ -21,8 +21,6 @@ const DIGITS_Y = /[0-9]*/y;
 const HVALUE_RE = /^[A-Za-z0-9\-_.!~*'()%[\]/?:+$]*$/;
 /** ";name[=value]" up to the next ';' or '?'. */
 const URI_PARAM_Y = /;([^;?=]*)(=[^;?]*)?/y;
-/** A label may not start or end with '-'; no empty labels but an optional trailing dot. */
-const BAD_LABEL = /(^|\.)-|-(\.|$)|\.\.|^\./;
 
 /** Length of the scheme at the start of `s` (before ":"), or 0 when there is none. */
 function schemeLength(s: string): number {
@@ -32,6 +30,10 @@ function schemeLength(s: string): number {
 
 /** Parses any absolute URI; SIP/SIPS and tel URIs get their components, others stay opaque. */
 export function parseUri(text: string): Uri {
+  // The usual lower-case "sip:" without the scheme regex.
+  if (text.charCodeAt(0) === 0x73 && text.charCodeAt(1) === 0x69 && text.charCodeAt(2) === 0x70 && text.charCodeAt(3) === 0x3a) {
+    return parseSipUri(text, 'sip', 4);
+  }
   const n = schemeLength(text);
   if (n === 0) throw bad(text, 'no scheme');
   const scheme = text.slice(0, n).toLowerCase();
@@ -46,8 +48,11 @@ export function parseUri(text: string): Uri {
   return { scheme, opaque } satisfies OtherUri;
 }
 
-/** user@host[:port];params with no escapes, password, IPv6 or headers: one regex match. */
-const SIP_FAST = /^sips?:(?:([A-Za-z0-9\-_.!~*'()&=+$,;?/]+)@)?([A-Za-z0-9._-]+)(?::([0-9]{1,5}))?((?:;[A-Za-z0-9\-_.!~*'()[\]/:&+$]+(?:=[A-Za-z0-9\-_.!~*'()[\]/:&+$]+)?)*)$/i;
+/**
+ * user@host[:port];params with no escapes, password, IPv6 or headers: one regex match. Not /i
+ * (slow in QuickJS): an upper-case scheme takes the general path.
+ */
+const SIP_FAST = /^sips?:(?:([A-Za-z0-9\-_.!~*'()&=+$,;?/]+)@)?([A-Za-z0-9._-]+)(?::([0-9]{1,5}))?((?:;[A-Za-z0-9\-_.!~*'()[\]/:&+$]+(?:=[A-Za-z0-9\-_.!~*'()[\]/:&+$]+)?)*)$/;
 
 function parseSipUri(text: string, scheme: 'sip' | 'sips', start: number): SipUri {
   const m = SIP_FAST.exec(text);
@@ -169,7 +174,12 @@ function parsePort(digits: string): number {
 /** hostname / IPv4address (RFC 3261 §25.1): dot-separated labels of alphanumerics and hyphens. */
 function isHostname(h: string): boolean {
   // HOST_Y already limited the characters; a trailing dot is legal (FQDN).
-  return h.length > 0 && h.length <= 255 && h !== '.' && !BAD_LABEL.test(h);
+  // A label may not start or end with '-'; no empty labels but an optional trailing dot.
+  // indexOf, not one regex: an unanchored alternation is slow in QuickJS.
+  if (h.length === 0 || h.length > 255 || h === '.') return false;
+  const first = h.charCodeAt(0);
+  if (first === 0x2d || first === 0x2e || h.charCodeAt(h.length - 1) === 0x2d) return false;
+  return h.indexOf('.-') === -1 && h.indexOf('-.') === -1 && h.indexOf('..') === -1;
 }
 
 /** Writes a URI back to text. */

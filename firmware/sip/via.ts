@@ -1,20 +1,23 @@
 // Via (RFC 3261 §20.42, RFC 3581 rport): where responses go back to.
 
-import { Scanner, boundedInt, formatParams, simpleParams, unquote } from './scanner.ts';
+import { SIMPLE_PARAMS_SRC, Scanner, boundedInt, formatParams, splitSimpleParams, unquote } from './scanner.ts';
 import { HOST_Y } from './chars.ts';
 import { isIpv6 } from './uri.ts';
 import type { Via } from './types.ts';
 
 const H = 'Via';
 
-/** The usual Via: "SIP/2.0/UDP host[:port];params" with no spaces or quotes around parts. */
-const VIA_FAST = /^SIP\/2\.0\/([A-Za-z]+) ([A-Za-z0-9._-]+)(?::([0-9]{1,5}))?((?:;[^;]*)*)$/i;
+/**
+ * The usual Via: "SIP/2.0/UDP host[:port];params" with no spaces or quotes around parts. Not /i:
+ * case folding makes QuickJS's regex engine several times slower; "sip/2.0" takes the general path.
+ */
+const VIA_FAST = new RegExp(`^SIP\\/2\\.0\\/([A-Za-z]+) ([A-Za-z0-9._-]+)(?::([0-9]{1,5}))?(${SIMPLE_PARAMS_SRC})$`);
 
 export function parseVia(value: string): Via {
   const m = VIA_FAST.exec(value);
   if (m !== null) {
     const port = m[3] === undefined ? null : Number(m[3]);
-    const params = simpleParams(m[4]!);
+    const params = splitSimpleParams(m[4]!);
     if (params !== null && (port === null || port <= 65535)) {
       return viaOf('SIP/2.0', m[1]!.toUpperCase(), m[2]!, port, params);
     }

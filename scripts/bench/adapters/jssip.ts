@@ -4,6 +4,7 @@
 import { parseMessage } from 'jssip/lib/Parser.js';
 import { defineBench } from '../vm/harness.ts';
 import type { Adapter } from '../vm/harness.ts';
+import { readCommonMatched, referToOf } from './peer-matched.ts';
 import { takeLastWarning } from '../shims/debug.ts';
 
 interface JsSipMessage {
@@ -12,7 +13,11 @@ interface JsSipMessage {
   from_tag: string | null;
   to_tag: string | null;
   cseq: number | null;
-  parseHeader(name: string): unknown;
+  session_expires?: number;
+  session_expires_refresher?: string;
+  event?: { event: string };
+  getHeaders(name: string): string[];
+  parseHeader(name: string, idx?: number): unknown;
 }
 
 export const adapter: Adapter<JsSipMessage> = {
@@ -32,7 +37,21 @@ export const adapter: Adapter<JsSipMessage> = {
     out.from_tag = msg.from_tag;
     out.to_tag = msg.to_tag;
   },
-  // No serializer: IncomingMessage.toString() returns the received text verbatim.
+  // What parseMessage parses eagerly: SIP.js's set plus Session-Expires, Event (and Replaces,
+  // which the workload does not carry).
+  matchedFields: [
+    'contacts', 'record_routes', 'content_type', 'content_length', 'max_forwards', 'challenge',
+    'session_expires', 'session_refresher', 'event', 'refer_to',
+  ],
+  readMatched(msg, out) {
+    readCommonMatched(msg, out);
+    out.session_expires = msg.session_expires ?? null;
+    out.session_refresher = msg.session_expires_refresher ?? null;
+    out.event = msg.event ? msg.event.event : null;
+    out.refer_to = referToOf(msg);
+  },
+  // No validate mode: every header it can parse is parsed already. No serializer:
+  // IncomingMessage.toString() returns the received text verbatim.
 };
 
 export const bench = defineBench(adapter);

@@ -8,6 +8,8 @@ import type { IncomingRequestMessage } from 'sip.js/lib/core/messages/incoming-r
 import type { IncomingResponseMessage } from 'sip.js/lib/core/messages/incoming-response-message.js';
 import { defineBench } from '../vm/harness.ts';
 import type { Adapter } from '../vm/harness.ts';
+import { readCommonMatched, referToOf } from './peer-matched.ts';
+import type { PeerMessage } from './peer-matched.ts';
 
 type Message = IncomingRequestMessage | IncomingResponseMessage;
 
@@ -34,7 +36,14 @@ export const adapter: Adapter<Message> = {
     out.from_tag = msg.fromTag;
     out.to_tag = msg.toTag;
   },
-  // No serializer: IncomingMessage.toString() returns the received text verbatim.
+  // What parseMessage parses eagerly; Session-Expires and Event it leaves as raw text.
+  matchedFields: ['contacts', 'record_routes', 'content_type', 'content_length', 'max_forwards', 'challenge', 'refer_to'],
+  readMatched(msg, out) {
+    readCommonMatched(msg as unknown as PeerMessage, out);
+    out.refer_to = referToOf(msg as unknown as PeerMessage);
+  },
+  // No validate mode: every header it can parse is parsed already. No serializer:
+  // IncomingMessage.toString() returns the received text verbatim.
 };
 
 export const bench = defineBench(adapter);
