@@ -4,6 +4,7 @@
 
 import { BINARY_ARGS, EVENT_FIELDS, HOST_CALLS, JSON_ARGS } from '../hal/contract.ts';
 import { binaryToBytes, bytesToBinary } from './util/utf8.ts';
+import { recallOctets, rememberOctets } from './util/octet-memo.ts';
 import type { Hal, HalEvent, HostCall } from '../hal/contract.ts';
 
 export type NativeHal = (op: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown) => unknown;
@@ -31,21 +32,60 @@ export function bindHal(native: NativeHal): Hal {
 
 /** A byte string as the ArrayBuffer the host reads octets from. */
 function toBuffer(v: unknown): unknown {
-  return typeof v === 'string' ? binaryToBytes(v).buffer : v;
+  if (typeof v !== 'string') return v;
+  // A frame or packet the firmware just made from octets: hand those over (the host only reads them).
+  const known = recallOctets(v);
+  if (known !== null && known.byteOffset === 0 && known.byteLength === known.buffer.byteLength) return known.buffer;
+  return binaryToBytes(v).buffer;
+}
+
+/**
+ * An ArrayBuffer argument as a byte string that remembers its octets (the media path reads them
+ * back). Safe without a copy: an event's ArrayBuffer is the VM's own (both hosts copy into it)
+ * and nothing else holds it.
+ */
+function binaryOf(buffer: ArrayBuffer): string {
+  const bytes = new Uint8Array(buffer);
+  const bin = bytesToBinary(bytes);
+  rememberOctets(bin, bytes);
+  return bin;
+}
+
+/** How one positional event argument is decoded: as is, as octets, as JSON. */
+const PLAIN = 0;
+const OCTETS = 1;
+const JSON_TEXT = 2;
+
+interface EventShape {
+  names: string[];
+  kinds: number[];
+}
+
+/** EVENT_FIELDS parsed once ('data:bin' → name 'data', kind OCTETS): no string work per event. */
+const SHAPES = new Map<string, EventShape>();
+for (const [type, fields] of Object.entries(EVENT_FIELDS) as Array<[string, readonly string[]]>) {
+  const names: string[] = [];
+  const kinds: number[] = [];
+  for (const f of fields) {
+    const colon = f.indexOf(':');
+    names.push(colon === -1 ? f : f.slice(0, colon));
+    kinds.push(colon === -1 ? PLAIN : f.endsWith(':bin') ? OCTETS : JSON_TEXT);
+  }
+  SHAPES.set(type, { names, kinds });
 }
 
 /** Rebuilds a HalEvent from quip.event(type, a, b, c, d); null for an unknown type. */
 export function decodeEvent(type: string, args: unknown[]): HalEvent | null {
-  const fields = (EVENT_FIELDS as Record<string, readonly string[] | undefined>)[type];
-  if (fields === undefined) return null;
+  const shape = SHAPES.get(type);
+  if (shape === undefined) return null;
   const ev: Record<string, unknown> = { type };
-  for (let i = 0; i < fields.length; i++) {
-    const f = fields[i]!;
-    const colon = f.indexOf(':');
+  const { names, kinds } = shape;
+  for (let i = 0; i < names.length; i++) {
     const v = args[i];
-    if (colon === -1) ev[f] = v;
-    else if (f.endsWith(':bin')) ev[f.slice(0, colon)] = v instanceof ArrayBuffer ? bytesToBinary(new Uint8Array(v)) : v;
-    else ev[f.slice(0, colon)] = typeof v === 'string' ? JSON.parse(v) : v;
+    const kind = kinds[i];
+    if (kind === PLAIN) ev[names[i]!] = v;
+    else if (kind === OCTETS) ev[names[i]!] = v instanceof ArrayBuffer ? binaryOf(v) : v;
+    else ev[names[i]!] = typeof v === 'string' ? JSON.parse(v) : v;
   }
   return ev as unknown as HalEvent;
 }

@@ -7,6 +7,10 @@
 // Both laws depend only on those top bits (the reference quantizes ~x for negatives,
 // and ~x >> k == ~(x >> k)), so the small tables are exact.
 
+import { octetsToBinary, recallOctets } from '../util/octet-memo.ts';
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** µ-law code (0..255) → linear sample. */
 const ULAW_DECODE = new Int16Array(256);
 /** A-law code (0..255) → linear sample. */
@@ -89,6 +93,8 @@ export function encodeAlaw(pcm: Int16Array, out: Uint8Array, offset = 0): number
  * (A char above 0xFF, never in a HAL frame, yields octet 0 rather than an exception.)
  */
 export function encodeUlawBinary(bin: string, out: Uint8Array, offset = 0): number {
+  const known = recallOctets(bin); // the HAL's frame as octets: no charCodeAt calls
+  if (known !== null) return encodeUlawOctets(known, out, offset);
   const t = ULAW_ENCODE;
   let n = bin.length >> 1;
   if (n > out.length - offset) n = out.length - offset;
@@ -100,11 +106,42 @@ export function encodeUlawBinary(bin: string, out: Uint8Array, offset = 0): numb
 
 /** encodeUlawBinary for A-law: the 12-bit index is (hi << 4) | (lo >> 4). */
 export function encodeAlawBinary(bin: string, out: Uint8Array, offset = 0): number {
+  const known = recallOctets(bin);
+  if (known !== null) return encodeAlawOctets(known, out, offset);
   const t = ALAW_ENCODE;
   let n = bin.length >> 1;
   if (n > out.length - offset) n = out.length - offset;
   for (let i = 0, j = 0; i < n; i++, j += 2) {
     out[offset + i] = t[(bin.charCodeAt(j + 1) << 4) | (bin.charCodeAt(j) >> 4)]!;
+  }
+  return offset + (n > 0 ? n : 0);
+}
+
+/** encodeUlawBinary on the frame's octets (16-bit LE). */
+function encodeUlawOctets(b: Uint8Array, out: Uint8Array, offset: number): number {
+  const t = ULAW_ENCODE;
+  let n = b.length >> 1;
+  if (n > out.length - offset) n = out.length - offset;
+  if (LITTLE_ENDIAN && (b.byteOffset & 1) === 0) {
+    // The octets are the samples in memory order: one read per sample, and u16 >> 2 is the 14-bit index.
+    const u16 = new Uint16Array(b.buffer, b.byteOffset, n > 0 ? n : 0);
+    for (let i = 0; i < n; i++) out[offset + i] = t[u16[i]! >> 2]!;
+  } else {
+    for (let i = 0, j = 0; i < n; i++, j += 2) out[offset + i] = t[(b[j + 1]! << 6) | (b[j]! >> 2)]!;
+  }
+  return offset + (n > 0 ? n : 0);
+}
+
+/** encodeAlawBinary on the frame's octets. */
+function encodeAlawOctets(b: Uint8Array, out: Uint8Array, offset: number): number {
+  const t = ALAW_ENCODE;
+  let n = b.length >> 1;
+  if (n > out.length - offset) n = out.length - offset;
+  if (LITTLE_ENDIAN && (b.byteOffset & 1) === 0) {
+    const u16 = new Uint16Array(b.buffer, b.byteOffset, n > 0 ? n : 0);
+    for (let i = 0; i < n; i++) out[offset + i] = t[u16[i]! >> 4]!;
+  } else {
+    for (let i = 0, j = 0; i < n; i++, j += 2) out[offset + i] = t[(b[j + 1]! << 4) | (b[j]! >> 4)]!;
   }
   return offset + (n > 0 ? n : 0);
 }
@@ -157,7 +194,6 @@ export function pcmFromBinary(bin: string, out?: Int16Array): Int16Array {
   return n === dst.length ? dst : dst.subarray(0, n);
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 let scratch = new Uint8Array(0);
 
 /** Samples → a 16-bit LE byte string for AudioHal.play. */
@@ -176,7 +212,7 @@ export function pcmToBinary(pcm: Int16Array): string {
     }
     bytes = scratch.subarray(0, pcm.length * 2);
   }
-  if (bytes.length <= 8192) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  if (bytes.length <= 8192) return octetsToBinary(bytes); // audio.play hands the octets on
   let s = '';
   for (let i = 0; i < bytes.length; i += 8192) {
     s += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192) as unknown as number[]);

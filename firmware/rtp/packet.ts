@@ -2,7 +2,7 @@
 //
 // Reading never throws: anything malformed is null, since every datagram on the media port
 // is untrusted. The payload of a parsed packet is a view into the input, not a copy.
-import { bytesToBinary } from '../util/utf8.ts';
+import { octetsToBinary, recallOctets } from '../util/octet-memo.ts';
 
 /** The header extension: a profile-defined 16-bit id and data (a whole number of 32-bit words). */
 export interface RtpExtension {
@@ -241,6 +241,8 @@ export function readRtpBinary(bin: string): RtpPacket | null {
 }
 
 function copyBytes(bin: string, start: number, end: number): Uint8Array {
+  const known = recallOctets(bin); // a packet the HAL just delivered: copy natively
+  if (known !== null) return known.slice(start, end);
   const out = new Uint8Array(end - start);
   for (let i = start, j = 0; i < end; i++, j++) out[j] = bin.charCodeAt(i);
   return out;
@@ -254,5 +256,5 @@ export function writeRtpBinary(header: RtpHeader, payload: Uint8Array): string {
   const total = rtpLength(header, payload.length);
   if (sendBuffer.length < total) sendBuffer = new Uint8Array(total);
   const end = writeRtpInto(header, payload, sendBuffer, 0);
-  return bytesToBinary(sendBuffer.subarray(0, end));
+  return octetsToBinary(sendBuffer.subarray(0, end));
 }

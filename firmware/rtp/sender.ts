@@ -3,8 +3,9 @@
 // packet/octet counts an RTCP sender report needs.
 //
 // One send buffer and one header object are reused for every packet: on a frame clock
-// of 50 packets a second nothing is allocated but the returned view or string.
-import { bytesToBinary } from '../util/utf8.ts';
+// of 50 packets a second nothing is allocated but the returned view, or the string and the
+// copy of its octets that udpSend hands the host (util/octet-memo.ts).
+import { octetsToBinary } from '../util/octet-memo.ts';
 import { ntpFromMs } from './ntp.ts';
 import { rtpLength, writeRtpInto } from './packet.ts';
 import type { RtpHeader } from './packet.ts';
@@ -98,7 +99,7 @@ export class RtpSender {
   /** next() as a byte string for NetHal.udpSend. */
   nextBinary(payload: Uint8Array, samplesPerFrame: number = this.samples, marker: boolean = this.talkspurtStart): string {
     const end = this.write(payload, samplesPerFrame, marker);
-    return bytesToBinary(end === this.buffer.length ? this.buffer : this.buffer.subarray(0, end));
+    return octetsToBinary(this.buffer.subarray(0, end));
   }
 
   /** Advances the timestamp over media not sent (silence suppression); the next packet is marked. */

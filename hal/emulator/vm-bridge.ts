@@ -14,17 +14,36 @@ export function binaryArgument(op: string): number | undefined {
   return (BINARY_ARGS as Record<string, number | undefined>)[op];
 }
 
+/** A host call's name split once and its contract looked up once (callHost runs per frame). */
+interface CallShape {
+  group: string;
+  name: string;
+  kind: string;
+  json: boolean;
+}
+
+const CALL_SHAPES = new Map<string, CallShape>();
+for (const [op, kind] of Object.entries(HOST_CALLS)) {
+  const dot = op.indexOf('.');
+  CALL_SHAPES.set(op, { group: op.slice(0, dot), name: op.slice(dot + 1), kind, json: JSON_ARGS[op as HostCall] === true });
+}
+
 /** Calls `op` on the Hal with decoded arguments; the result encoded for the VM. */
 export function callHost(hal: Hal, op: string, args: Primitive[]): Primitive {
-  const kind = (HOST_CALLS as Record<string, string | undefined>)[op];
-  if (kind === undefined) throw new Error(`unknown HAL call '${op}'`);
-  const dot = op.indexOf('.');
-  const group = (hal as unknown as Record<string, Record<string, unknown>>)[op.slice(0, dot)];
-  const fn = group?.[op.slice(dot + 1)];
+  const shape = CALL_SHAPES.get(op);
+  if (shape === undefined) throw new Error(`unknown HAL call '${op}'`);
+  const group = (hal as unknown as Record<string, Record<string, unknown>>)[shape.group];
+  const fn = group?.[shape.name];
   if (typeof fn !== 'function') return undefined; // optional function the host lacks (audio.tone)
-  let decoded: unknown[] = args.map((a) => (a instanceof Uint8Array ? Buffer.from(a).toString('latin1') : a));
-  if (JSON_ARGS[op as HostCall] === true) decoded = [parseJson(args[0] as Primitive)];
+  let decoded: unknown[] = args;
+  for (let i = 0; i < args.length; i++) {
+    if (!(args[i] instanceof Uint8Array)) continue;
+    decoded = args.map((a) => (a instanceof Uint8Array ? Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('latin1') : a));
+    break;
+  }
+  if (shape.json) decoded = [parseJson(args[0] as Primitive)];
   const r = (fn as (...a: unknown[]) => unknown).apply(group, decoded);
+  const kind = shape.kind;
   if (kind === 'void') return undefined;
   if (kind === 'json') return JSON.stringify(r);
   if (kind === 'bin') return typeof r === 'string' ? Buffer.from(r, 'latin1') : (r as Primitive);
@@ -40,16 +59,26 @@ function parseJson(v: Primitive): unknown {
   }
 }
 
+/** EVENT_FIELDS parsed once: each field's name and whether it is octets, JSON or as is. */
+const EVENT_SHAPES = new Map<string, Array<{ name: string; kind: 'plain' | 'bin' | 'json' }>>();
+for (const [type, fields] of Object.entries(EVENT_FIELDS) as Array<[string, readonly string[]]>) {
+  EVENT_SHAPES.set(type, fields.map((f) => {
+    const colon = f.indexOf(':');
+    if (colon === -1) return { name: f, kind: 'plain' as const };
+    return { name: f.slice(0, colon), kind: f.endsWith(':bin') ? ('bin' as const) : ('json' as const) };
+  }));
+}
+
 /** Positional arguments for quip.event(type, ...). */
 export function encodeEvent(ev: HalEvent): Primitive[] {
-  const fields = EVENT_FIELDS[ev.type];
+  const fields = EVENT_SHAPES.get(ev.type)!;
   const out: Primitive[] = [ev.type];
   const rec = ev as unknown as Record<string, unknown>;
   for (const f of fields) {
-    const colon = f.indexOf(':');
-    if (colon === -1) out.push(rec[f] as Primitive);
-    else if (f.endsWith(':bin')) out.push(Buffer.from(String(rec[f.slice(0, colon)]), 'latin1'));
-    else out.push(JSON.stringify(rec[f.slice(0, colon)]));
+    const v = rec[f.name];
+    if (f.kind === 'plain') out.push(v as Primitive);
+    else if (f.kind === 'bin') out.push(Buffer.from(String(v), 'latin1'));
+    else out.push(JSON.stringify(v));
   }
   return out;
 }

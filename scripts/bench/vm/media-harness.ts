@@ -1,9 +1,9 @@
 // Runs INSIDE QuickJS: the media hot path timed in a loop — G.711 encoding, RTP packetizing,
-// and one full-duplex 20 ms G.711 call frame by frame — plus a reference µ-law encoder (the
-// classic per-sample bit-twiddling algorithm, as in CCITT/Sun g711.c) as the peer measured in
-// the same engine.
+// and one full-duplex 20 ms G.711 call frame by frame — plus the µ-law encoder peers use (the
+// classic Sun Microsystems g711.c linear2ulaw, as in pjmedia and many SIP stacks) as the peer
+// measured in the same engine.
 
-import { pcmToBinary } from '../../../firmware/codec/g711.ts';
+import { linearToUlaw, pcmToBinary } from '../../../firmware/codec/g711.ts';
 import { codecFor } from '../../../firmware/codec/registry.ts';
 import { PacketLossConcealer } from '../../../firmware/codec/concealment.ts';
 import { JitterBuffer } from '../../../firmware/rtp/jitter-buffer.ts';
@@ -21,21 +21,51 @@ function testFrame(phase: number): Int16Array {
   return f;
 }
 
-/** The textbook µ-law encoder: bias, find the segment by shifting, per sample. */
-function referenceUlaw(sample: number): number {
-  const BIAS = 0x84;
-  let sign = 0;
-  let s = sample;
-  if (s < 0) {
-    s = -s;
-    sign = 0x80;
+// Sun g711.c's linear2ulaw, written from the algorithm: the 14-bit magnitude (sample >> 2,
+// negated for negative samples), clipped at 8159, plus the bias (0x84 >> 2); the segment is
+// found by a linear search of the segment end points, the 4 bits below the segment's leading
+// one are the mantissa, and the code is inverted (0xFF positive, 0x7F negative).
+const SUN_BIAS = 0x84;
+const SUN_CLIP = 8159;
+const SUN_SEG_UEND = [0x3f, 0x7f, 0xff, 0x1ff, 0x3ff, 0x7ff, 0xfff, 0x1fff];
+
+function sunSegment(value: number): number {
+  for (let i = 0; i < 8; i++) if (value <= SUN_SEG_UEND[i]!) return i;
+  return 8;
+}
+
+/** Sun g711.c linear2ulaw: a 16-bit sample → µ-law octet. */
+export function sunLinearToUlaw(sample: number): number {
+  let v = sample >> 2;
+  let mask = 0xff;
+  if (v < 0) {
+    v = -v;
+    mask = 0x7f;
   }
-  if (s > 32635) s = 32635;
-  s += BIAS;
-  let exponent = 7;
-  for (let mask = 0x4000; (s & mask) === 0 && exponent > 0; mask >>= 1) exponent--;
-  const mantissa = (s >> (exponent + 3)) & 0x0f;
-  return ~(sign | (exponent << 4) | mantissa) & 0xff;
+  if (v > SUN_CLIP) v = SUN_CLIP;
+  v += SUN_BIAS >> 2;
+  const seg = sunSegment(v);
+  if (seg >= 8) return 0x7f ^ mask;
+  return ((seg << 4) | ((v >> (seg + 1)) & 0x0f)) ^ mask;
+}
+
+/**
+ * Checks the reference against quip's encoder over all 65536 inputs before it is timed. They
+ * are one quantizer: non-negative samples give identical codes; for a negative sample Sun
+ * takes the magnitude of -(x >> 2) where G.191 (and quip) take ~x >> 2, one step of 4 apart,
+ * so Sun(x) must equal quip(x - 4). Returns how many codes differ from quip's unshifted;
+ * throws when either check fails.
+ */
+export function checkReference(): { inputs: number; identical: number; shiftedNegatives: number } {
+  let identical = 0;
+  let shifted = 0;
+  for (let x = -32768; x < 32768; x++) {
+    const sun = sunLinearToUlaw(x);
+    if (sun === linearToUlaw(x)) identical++;
+    else if (x < 0 && sun === linearToUlaw(Math.max(-32768, x - 4))) shifted++;
+    else throw new Error(`Sun g711 reference and quip disagree at ${x}: ${sun} vs ${linearToUlaw(x)}`);
+  }
+  return { inputs: 65536, identical, shiftedNegatives: shifted };
 }
 
 let lcg = 12345;
@@ -61,7 +91,7 @@ export function referenceEncodeSamplesPerSecond(frames: number): number {
   const pcm = testFrame(0);
   const out = new Uint8Array(FRAME);
   const ms = timeLoop(frames, () => {
-    for (let i = 0; i < FRAME; i++) out[i] = referenceUlaw(pcm[i]!);
+    for (let i = 0; i < FRAME; i++) out[i] = sunLinearToUlaw(pcm[i]!);
   });
   return (frames * FRAME) / (ms / 1000);
 }
