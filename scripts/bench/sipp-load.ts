@@ -60,38 +60,12 @@ export async function runSippLoad(o: SippLoadOptions): Promise<SippLoadReport> {
   // SIPp 3.6 answers only the first challenge and cannot do SHA-256: offer MD5 alone. The lab
   // runs with its shipped limits (a full transaction table evicts answered REGISTERs).
   const lab = await startLabServer({ port: 0, users: loadUsers(path.join(dir, 'users.json')), digestAlgorithms: ['MD5'] });
-  const total = Math.max(1, Math.round(o.rate * o.seconds));
   try {
-    const port = await freePort();
-    const args = [
-      `127.0.0.1:${lab.port}`, '-sf', 'register.xml', '-inf', 'users.csv',
-      '-i', '127.0.0.1', '-p', String(port),
-      '-r', String(o.rate), '-m', String(total), '-l', String(Math.max(100, o.rate * 5)),
-      '-nostdin', '-timeout', `${Math.ceil(o.seconds) + 60}s`, '-timeout_error',
-      '-trace_stat', '-stf', 'stat.csv', '-fd', '1',
-      '-trace_rtt', '-rtt_freq', '1',
-      '-trace_err', '-error_file', 'errors.log',
-    ];
-    log(`sipp: ${total} digest registrations at ${o.rate}/s against the lab (${userCount} users)`);
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(sipp, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-      const killer = setTimeout(() => child.kill('SIGKILL'), (o.seconds + 90) * 1000);
-      child.once('error', reject);
-      child.once('exit', (c) => {
-        clearTimeout(killer);
-        if (c !== 0 && c !== 1) log(`sipp exited ${c}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
-        resolve(c);
-      });
+    log(`sipp: ${Math.max(1, Math.round(o.rate * o.seconds))} digest registrations at ${o.rate}/s against the lab (${userCount} users)`);
+    const step = await runSippStep({
+      sipp, cwd: dir, scenario: path.join(dir, 'register.xml'), remote: `127.0.0.1:${lab.port}`, rate: o.rate, seconds: o.seconds, args: ['-inf', path.join(dir, 'users.csv')], log,
     });
-    const stats = lastRow(path.join(dir, 'stat.csv'));
-    const num = (k: string): number => Number(stats[k] ?? NaN);
-    const elapsed = seconds(stats['ElapsedTime(C)'] ?? '');
-    const successful = num('SuccessfulCall(C)');
-    const failed = num('FailedCall(C)');
-    if (!Number.isFinite(successful) || !(elapsed > 0)) throw new Error(`sipp left no statistics (exit ${code})${errorsTail(dir)}`);
-    const rtts = readRtts(dir);
+    const { successful, failed, retransmissions, rtts, elapsed, code } = step;
     const report: SippLoadReport = {
       peer: `SIPp ${sippVersion(sipp)}`,
       target: 'quip lab',
@@ -99,14 +73,11 @@ export async function runSippLoad(o: SippLoadOptions): Promise<SippLoadReport> {
       users: userCount,
       target_registrations_per_s: o.rate,
       achieved_registrations_per_s: round(successful / elapsed, 1),
-      achieved_register_requests_per_s: round((2 * successful + num('Retransmissions(C)')) / elapsed, 1),
+      achieved_register_requests_per_s: round((2 * successful + retransmissions) / elapsed, 1),
       successful,
       failed,
-      retransmissions: num('Retransmissions(C)'),
-      response_ms: {
-        mean: round(rtts.reduce((a, b) => a + b, 0) / Math.max(1, rtts.length), 2),
-        p50: pct(rtts, 0.5), p95: pct(rtts, 0.95), p99: pct(rtts, 0.99), max: round(rtts[rtts.length - 1] ?? 0, 2),
-      },
+      retransmissions,
+      response_ms: summarizeRtts(rtts),
       sipp_exit_code: code,
     };
     log(`sipp: ${report.successful} registered, ${report.failed} failed, ${report.achieved_registrations_per_s}/s, p95 ${report.response_ms.p95} ms`);
@@ -115,6 +86,77 @@ export async function runSippLoad(o: SippLoadOptions): Promise<SippLoadReport> {
     lab.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export interface SippStepOptions {
+  sipp: string;
+  /** SIPp writes each step's traces in a new directory under this one. */
+  cwd: string;
+  /** Absolute paths, like any file in `args`. */
+  scenario: string;
+  /** host:port of the server under test. */
+  remote: string;
+  /** Calls started per second, for `seconds`. */
+  rate: number;
+  seconds: number;
+  /** More SIPp arguments (-inf, -s, -key ...). */
+  args?: string[];
+  /** SIPp's own port (default any free one). */
+  localPort?: number;
+  log?: (line: string) => void;
+}
+
+export interface SippStepResult {
+  successful: number;
+  failed: number;
+  retransmissions: number;
+  /** Wall time SIPp ran the calls, seconds. */
+  elapsed: number;
+  /** Every traced response time (ms), sorted. */
+  rtts: number[];
+  code: number | null;
+}
+
+/** One SIPp run of `rate × seconds` calls of a scenario against a server: its statistics and response times. */
+export async function runSippStep(o: SippStepOptions): Promise<SippStepResult> {
+  const total = Math.max(1, Math.round(o.rate * o.seconds));
+  const port = o.localPort ?? (await freePort());
+  const dir = mkdtempSync(path.join(o.cwd, 'step-')); // each step its own trace files
+  const args = [
+    o.remote, '-sf', o.scenario, ...(o.args ?? []),
+    '-i', '127.0.0.1', '-p', String(port),
+    '-r', String(o.rate), '-m', String(total), '-l', String(Math.max(100, o.rate * 5)),
+    '-nostdin', '-timeout', `${Math.ceil(o.seconds) + 60}s`, '-timeout_error',
+    '-trace_stat', '-stf', 'stat.csv', '-fd', '1',
+    '-trace_rtt', '-rtt_freq', '1',
+    '-trace_err', '-error_file', 'errors.log',
+  ];
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(o.sipp, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    const killer = setTimeout(() => child.kill('SIGKILL'), (o.seconds + 90) * 1000);
+    child.once('error', reject);
+    child.once('exit', (c) => {
+      clearTimeout(killer);
+      if (c !== 0 && c !== 1) o.log?.(`sipp exited ${c}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      resolve(c);
+    });
+  });
+  const stats = lastRow(path.join(dir, 'stat.csv'));
+  const num = (k: string): number => Number(stats[k] ?? NaN);
+  const elapsed = seconds(stats['ElapsedTime(C)'] ?? '');
+  const successful = num('SuccessfulCall(C)');
+  if (!Number.isFinite(successful) || !(elapsed > 0)) throw new Error(`sipp left no statistics (exit ${code})${errorsTail(dir)}`);
+  return { successful, failed: num('FailedCall(C)'), retransmissions: num('Retransmissions(C)'), elapsed, rtts: readRtts(dir), code };
+}
+
+/** Mean and percentiles of sorted response times, ms. */
+export function summarizeRtts(rtts: number[]): SippLoadReport['response_ms'] {
+  return {
+    mean: round(rtts.reduce((a, b) => a + b, 0) / Math.max(1, rtts.length), 2),
+    p50: pct(rtts, 0.5), p95: pct(rtts, 0.95), p99: pct(rtts, 0.99), max: round(rtts[rtts.length - 1] ?? 0, 2),
+  };
 }
 
 /** The human-readable lines. */
@@ -168,7 +210,7 @@ function errorsTail(dir: string): string {
   return existsSync(f) ? `: ${readFileSync(f, 'latin1').trim().split('\n').slice(-3).join(' | ')}` : '';
 }
 
-function sippVersion(sipp: string): string {
+export function sippVersion(sipp: string): string {
   // `sipp -v` prints " SIPp v3.6.1-SCTP-PCAP-RTPSTREAM." and exits 99: read the text only.
   const m = /SIPp v([0-9.]+)/.exec(spawnText(sipp, ['-v']));
   return m ? m[1]! : 'unknown';
