@@ -4,6 +4,7 @@
 
 import { decodeUtf8 } from '../util/utf8.ts';
 import { parseCredentials } from './auth-header.ts';
+import { isContactWildcard, parseContacts } from './contact.ts';
 import { parseContentType } from './content-type.ts';
 import { badHeader } from './errors.ts';
 import { parseEvent, parseSubscriptionState } from './event-headers.ts';
@@ -13,7 +14,7 @@ import { parseNameAddr } from './name-addr.ts';
 import {
   parseCSeq, parseCallId, parseDate, parseNumberHeader, parseRAck, parseRetryAfter, parseTokenList,
 } from './scalars.ts';
-import { boundedInt, splitList, unquote } from './scanner.ts';
+import { splitList } from './scanner.ts';
 import { parseUri } from './uri.ts';
 import { parseSessionExpires } from './session-expires.ts';
 import { parseVia } from './via.ts';
@@ -216,30 +217,11 @@ export class SipMessage {
 
   /** Contact bindings; `*` (unregister all) is reported by contactIsWildcard(). */
   contacts(): Contact[] {
-    return this.typed('Contact', () => {
-      const items = this.list('Contact');
-      if (items.length === 1 && items[0] === '*') return [];
-      return items.map((v) => {
-        if (v === '*') throw badHeader('Contact', "'*' must be the only Contact");
-        const na = parseNameAddr(v, 'Contact');
-        const e = na.params.get('expires');
-        const q = na.params.get('q');
-        // Fields spelled out, not {...na}: an object spread is slow in QuickJS.
-        return {
-          displayName: na.displayName,
-          uri: na.uri,
-          uriText: na.uriText,
-          params: na.params,
-          expires: e === undefined || e === null ? null : boundedInt(unquote(e), MAX_UINT32, 'Contact', 'expires'),
-          q: q === undefined || q === null ? null : parseQ(q),
-        };
-      });
-    });
+    return this.typed('Contact', () => parseContacts(this.list('Contact')));
   }
 
   contactIsWildcard(): boolean {
-    const items = this.list('Contact');
-    return items.length === 1 && items[0] === '*';
+    return isContactWildcard(this.list('Contact'));
   }
 
   routes(): NameAddr[] {
@@ -454,8 +436,3 @@ export class SipMessage {
 /** List headers whose grammar allows an empty value (RFC 3261 §20.1, §20.5, §20.37). */
 const MAY_BE_EMPTY = ['Accept', 'Accept-Encoding', 'Accept-Language', 'Allow', 'Supported'];
 
-/** qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ) */
-function parseQ(v: string): number {
-  if (!/^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(v)) throw badHeader('Contact', `bad q value '${v}'`);
-  return Number(v);
-}
