@@ -94,7 +94,7 @@ export function encodeAlaw(pcm: Int16Array, out: Uint8Array, offset = 0): number
  */
 export function encodeUlawBinary(bin: string, out: Uint8Array, offset = 0): number {
   const known = recallOctets(bin); // the HAL's frame as octets: no charCodeAt calls
-  if (known !== null) return encodeUlawOctets(known, out, offset);
+  if (known !== null) return encodeOctets(known, out, offset, ULAW_ENCODE, 2);
   const t = ULAW_ENCODE;
   let n = bin.length >> 1;
   if (n > out.length - offset) n = out.length - offset;
@@ -107,7 +107,7 @@ export function encodeUlawBinary(bin: string, out: Uint8Array, offset = 0): numb
 /** encodeUlawBinary for A-law: the 12-bit index is (hi << 4) | (lo >> 4). */
 export function encodeAlawBinary(bin: string, out: Uint8Array, offset = 0): number {
   const known = recallOctets(bin);
-  if (known !== null) return encodeAlawOctets(known, out, offset);
+  if (known !== null) return encodeOctets(known, out, offset, ALAW_ENCODE, 4);
   const t = ALAW_ENCODE;
   let n = bin.length >> 1;
   if (n > out.length - offset) n = out.length - offset;
@@ -117,31 +117,19 @@ export function encodeAlawBinary(bin: string, out: Uint8Array, offset = 0): numb
   return offset + (n > 0 ? n : 0);
 }
 
-/** encodeUlawBinary on the frame's octets (16-bit LE). */
-function encodeUlawOctets(b: Uint8Array, out: Uint8Array, offset: number): number {
-  const t = ULAW_ENCODE;
+/**
+ * G.711-encodes a frame's octets (16-bit LE samples) with `table`, indexed by the sample's top
+ * bits (`u16 >> drop`: 14 bits for µ-law, 12 for A-law). Returns the offset after the last code.
+ */
+function encodeOctets(b: Uint8Array, out: Uint8Array, offset: number, table: Uint8Array, drop: number): number {
   let n = b.length >> 1;
   if (n > out.length - offset) n = out.length - offset;
   if (LITTLE_ENDIAN && (b.byteOffset & 1) === 0) {
-    // The octets are the samples in memory order: one read per sample, and u16 >> 2 is the 14-bit index.
+    // The octets are the samples in memory order: one read per sample.
     const u16 = new Uint16Array(b.buffer, b.byteOffset, n > 0 ? n : 0);
-    for (let i = 0; i < n; i++) out[offset + i] = t[u16[i]! >> 2]!;
+    for (let i = 0; i < n; i++) out[offset + i] = table[u16[i]! >> drop]!;
   } else {
-    for (let i = 0, j = 0; i < n; i++, j += 2) out[offset + i] = t[(b[j + 1]! << 6) | (b[j]! >> 2)]!;
-  }
-  return offset + (n > 0 ? n : 0);
-}
-
-/** encodeAlawBinary on the frame's octets. */
-function encodeAlawOctets(b: Uint8Array, out: Uint8Array, offset: number): number {
-  const t = ALAW_ENCODE;
-  let n = b.length >> 1;
-  if (n > out.length - offset) n = out.length - offset;
-  if (LITTLE_ENDIAN && (b.byteOffset & 1) === 0) {
-    const u16 = new Uint16Array(b.buffer, b.byteOffset, n > 0 ? n : 0);
-    for (let i = 0; i < n; i++) out[offset + i] = t[u16[i]! >> 4]!;
-  } else {
-    for (let i = 0, j = 0; i < n; i++, j += 2) out[offset + i] = t[(b[j + 1]! << 4) | (b[j]! >> 4)]!;
+    for (let i = 0, j = 0; i < n; i++, j += 2) out[offset + i] = table[((b[j + 1]! << 8) | b[j]!) >> drop]!;
   }
   return offset + (n > 0 ? n : 0);
 }

@@ -150,3 +150,21 @@ export function decodeKey(name: string): string | null {
   // Only the canonical spelling counts, so one key never maps to two files.
   return key.length > 0 && encodeKey(key) === name ? key : null;
 }
+
+/** StorageHal in memory: for phones whose settings need not outlive the process (benches, simulations). */
+export class MemoryStorage implements StorageHal {
+  private readonly map = new Map<string, string>();
+  get(key: string): string | null {
+    return this.map.get(key) ?? null;
+  }
+  set(key: string, value: string): boolean {
+    this.map.set(key, value);
+    return true;
+  }
+  remove(key: string): void {
+    this.map.delete(key);
+  }
+  keys(): string[] {
+    return [...this.map.keys()];
+  }
+}

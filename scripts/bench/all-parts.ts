@@ -6,7 +6,6 @@ import { runFirmwareCallBench } from './firmware-call.ts';
 import type { Figure } from './figures.ts';
 import { runFootprint } from './footprint.ts';
 import { runLabVsKamailio } from './lab-vs-kamailio.ts';
-import { runMediaFigures } from './media.ts';
 import { runNativeBench } from './native-bench.ts';
 import type { NativeReport } from './native-bench.ts';
 import { runPhonesBench } from './phones.ts';
@@ -57,10 +56,11 @@ export async function runAllParts(o: BenchParts, log: (line: string) => void): P
   const repeats = 3;
   const hasQuip = o.parsers.some((p) => p.id === 'quip');
   const notes: string[] = [];
+  // The parsers, the bare media harness (with the Sun g711.c reference) and the robustness runs.
   const report: BenchReport = await runBench({ seconds: o.seconds, parsers: o.parsers, log });
+  const media = report.media;
 
-  // Media: the bare harness (with the Sun g711.c reference), then the whole firmware in a call.
-  const media = hasQuip ? await runMediaFigures(o.seconds, repeats, log) : null;
+  // Then the whole firmware in a call, beside the bare harness's figure.
   const bare = media?.details.report.call_cpu_percent ?? null;
   let firmwareCall: Awaited<ReturnType<typeof runFirmwareCallBench>> | null = null;
   if (hasQuip && o.firmwareCallSeconds > 0) {
@@ -101,8 +101,9 @@ export async function runAllParts(o: BenchParts, log: (line: string) => void): P
     { title: 'Robustness', figures: robust.slice(2) },
   ];
   const all = sections.flatMap((s) => s.figures);
+  const { media: _inDetails, ...reportFields } = report;
   const json: Record<string, unknown> = {
-    ...report,
+    ...reportFields,
     ...native,
     sipp_load: sipp,
     ...figureFields(all),

@@ -6,6 +6,7 @@
 // so that what the CPU time measures is the firmware and its VM boundary.
 
 import type { BoardInfo, Hal, HalEvent } from '../../hal/contract.ts';
+import { MemoryStorage } from '../../hal/emulator/storage.ts';
 import { Lcd } from '../../hal/emulator/display.ts';
 import { hostCrypto } from '../../hal/emulator/host-crypto.ts';
 import { FirmwareVm } from '../../hal/emulator/runtime.ts';
@@ -179,7 +180,6 @@ export class CallHost {
 
   private hal(): Hal {
     const o = this.options;
-    const storage = new Map<string, string>();
     const later = (ev: HalEvent): void => void this.queue.push(ev);
     return {
       net: {
@@ -226,12 +226,7 @@ export class CallHost {
         volume: () => {},
       },
       display: new Lcd(o.board.display.rows, o.board.display.cols, () => {}),
-      storage: {
-        get: (k) => storage.get(k) ?? null,
-        set: (k, v) => (storage.set(k, v), true),
-        remove: (k) => void storage.delete(k),
-        keys: () => [...storage.keys()],
-      },
+      storage: new MemoryStorage(),
       clock: {
         now: () => EPOCH + this.t,
         monotonic: () => this.t,

@@ -49,13 +49,17 @@ function measurer(session: QuickJsSession, seconds: number, repeats: number) {
     measureFigure((n) => session.run(`media.${fn}(${n})`) as number, () => performance.now(), seconds, repeats, unitsPerCall, higherIsBetter);
 }
 
-/** Runs each measurement for about `seconds` (calibrated), best of `repeats`. */
-export async function runMediaBench(seconds: number, repeats: number, log: (line: string) => void): Promise<MediaReport> {
-  return (await runMedia(seconds, repeats, log)).report;
+/** The media part in the shared shape. */
+export interface MediaPart {
+  figures: Figure[];
+  details: { report: MediaReport; reference_check: ReferenceCheck };
 }
 
-/** The media figures in the shared shape; bare_call_cpu_percent is the bare harness's call loop. */
-export async function runMediaFigures(seconds: number, repeats: number, log: (line: string) => void): Promise<{ figures: Figure[]; details: { report: MediaReport; reference_check: ReferenceCheck } }> {
+/**
+ * Each measurement for about `seconds` (calibrated), best of `repeats`, as figures;
+ * bare_call_cpu_percent is the bare harness's call loop.
+ */
+export async function runMediaFigures(seconds: number, repeats: number, log: (line: string) => void): Promise<MediaPart> {
   const { report, check } = await runMedia(seconds, repeats, log);
   const figures: Figure[] = [
     { field: 'rtp_packetize_per_s', label: 'RTP packets built (per s)', value: report.rtp_packetize_per_s, unit: '/s' },

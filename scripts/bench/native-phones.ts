@@ -146,7 +146,7 @@ export function buildImage(board: string, native: boolean, out: string): void {
 }
 
 /** A few seconds of two tones at 8 kHz as a WAV (the phone loops it): there is always audio. */
-function toneWav(file: string, freqs: number[]): string {
+export function toneWav(file: string, freqs: number[]): string {
   const rate = 8000;
   const s = new Int16Array(rate * 2);
   for (let i = 0; i < s.length; i++) s[i] = Math.round(freqs.reduce((v, f) => v + (7000 / freqs.length) * Math.sin((2 * Math.PI * f * i) / rate), 0));

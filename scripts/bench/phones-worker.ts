@@ -5,30 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { loadBoardConfig, toBoardInfo } from '../../hal/board-config.ts';
 import { applyBoardOverrides } from '../../hal/board-schema.ts';
-import type { Key, StorageHal } from '../../hal/contract.ts';
+import type { Key } from '../../hal/contract.ts';
+import { MemoryStorage } from '../../hal/emulator/storage.ts';
 import { Emulator } from '../../hal/emulator/emulator.ts';
 import { FIRMWARE_GLOBAL } from '../../build/build-firmware.ts';
 import { javascriptPayload, readImage } from '../../image/image.ts';
 import { FORWARDED_EVENTS } from './phones-protocol.ts';
 import type { FromWorker, PhoneSpec, ToWorker } from './phones-protocol.ts';
-
-/** Settings in memory: 500 phones need no 500 directories, and a bench run keeps nothing. */
-class MemoryStorage implements StorageHal {
-  private readonly map = new Map<string, string>();
-  get(key: string): string | null {
-    return this.map.get(key) ?? null;
-  }
-  set(key: string, value: string): boolean {
-    this.map.set(key, value);
-    return true;
-  }
-  remove(key: string): void {
-    this.map.delete(key);
-  }
-  keys(): string[] {
-    return [...this.map.keys()];
-  }
-}
 
 const phones = new Map<number, Emulator>();
 

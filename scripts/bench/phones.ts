@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildFirmware } from '../../build/build-firmware.ts';
 import { loadBoardConfig } from '../../hal/board-config.ts';
-import { writeWav } from '../../hal/emulator/wav.ts';
+import { toneWav } from './native-phones.ts';
 import { startLabServer } from '../../server/lab-server.ts';
 import { validateUsers } from '../../server/users.ts';
 import type { Figure } from './figures.ts';
@@ -341,15 +341,6 @@ export async function runPhonesBench(o: PhonesBenchOptions): Promise<PhonesBench
   };
   log(`phones: ${registeredCount} registered, ${withMedia}/${calls} calls with media, ${failureCount} failures, ${(details.total_ms / 1000).toFixed(1)} s in all`);
   return { figures, details };
-}
-
-/** Two tones at 8 kHz, looped by the phone: there is always audio to send. */
-function toneWav(file: string, freqs: number[]): string {
-  const rate = 8000;
-  const s = new Int16Array(rate * 2);
-  for (let i = 0; i < s.length; i++) s[i] = Math.round(freqs.reduce((v, f) => v + (7000 / freqs.length) * Math.sin((2 * Math.PI * f * i) / rate), 0));
-  writeFileSync(file, writeWav(s, rate));
-  return file;
 }
 
 function round(v: number, digits: number): number {

@@ -1,7 +1,8 @@
 // The bench proper: bundles each parser with the shared in-VM harness, loads it into its own QuickJS
 // runtime, checks that every parser extracts the right transaction keys from every workload
 // message, then times parsing (and quip's serializer) with loops that run inside QuickJS.
-import { runMediaBench } from './media.ts';
+import { runMediaFigures } from './media.ts';
+import type { MediaPart } from './media.ts';
 import { runRobustnessBench } from './robustness.ts';
 import { runFrameClockBench } from './frame-clock.ts';
 import { existsSync } from 'node:fs';
@@ -173,8 +174,10 @@ export interface BenchReport extends ParserReport {
   /** The textbook per-sample µ-law encoder in the same engine, and quip's speed relative to it. */
   reference_g711_encode_samples_per_s: number | null;
   g711_ratio_vs_reference: number | null;
-  /** CPU share of one core one full-duplex 20 ms G.711 call costs inside QuickJS (target ≤ 1 %). */
+  /** CPU share of one core the bare media loop of one full-duplex 20 ms G.711 call costs inside QuickJS. */
   call_cpu_percent: number | null;
+  /** The media part as figures (with the Sun g711.c reference check); null without quip. */
+  media: MediaPart | null;
   /** Worst and mean time to parse a mutated message and read every typed header, inside QuickJS (quip only). */
   parse_mutant_max_ms: number | null;
   parse_mutant_mean_ms: number | null;
@@ -587,7 +590,8 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
 
   const hasQuip = specs.some((s) => s.id === QUIP.id);
   const coreBytes = hasQuip ? await sipSdpCoreMinBytes(log) : null;
-  const media = hasQuip ? await runMediaBench(seconds, repeats, log) : null;
+  const mediaPart = hasQuip ? await runMediaFigures(seconds, repeats, log) : null;
+  const media = mediaPart?.details.report ?? null;
   const robust = hasQuip ? await runRobustnessBench(seconds, repeats, log) : null;
   const frameClock = hasQuip ? await runFrameClockBench(seconds, log) : null;
   return {
@@ -599,6 +603,7 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
     reference_g711_encode_samples_per_s: media?.reference_g711_encode_samples_per_s ?? null,
     g711_ratio_vs_reference: media?.g711_ratio_vs_reference ?? null,
     call_cpu_percent: media?.call_cpu_percent ?? null,
+    media: mediaPart,
     parse_mutant_max_ms: robust?.parse_mutant_max_ms ?? null,
     parse_mutant_mean_ms: robust?.parse_mutant_mean_ms ?? null,
     parse_mutants: robust?.parse_mutants ?? null,

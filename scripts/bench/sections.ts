@@ -1,6 +1,7 @@
 // The parts of the bench that report in their own shapes (the parser run's extra figures, the
 // native run, the fixed-rate SIPp load) turned into Figures, so the table, the JSON and the
 // report render every part the same way.
+import { ratioOf } from './figures.ts';
 import type { Figure } from './figures.ts';
 import type { NativeReport } from './native-bench.ts';
 import type { BenchReport } from './run.ts';
@@ -8,8 +9,12 @@ import type { SippLoadReport } from './sipp-load.ts';
 
 type Fig = Omit<Figure, 'value'> & { value: number | null | undefined };
 
+/** Figures with `value` null when unmeasured and the ratio to the peer derived, not restated. */
 function figures(list: Fig[]): Figure[] {
-  return list.map((f) => ({ ...f, value: f.value ?? null }));
+  return list.map((f) => {
+    const value = f.value ?? null;
+    return { ...f, value, ...(f.peer ? { ratio: ratioOf(value, f.peer.value) } : {}) };
+  });
 }
 
 /** Serializer, bundle size and the robustness figures of the parser run. */
@@ -64,7 +69,7 @@ export function sippFigures(s: SippLoadReport): Figure[] {
   ];
 }
 
-/** Figures as JSON fields: `a.b` names nest no further here; they are flat keys of `figures`. */
+/** One JSON field per figure; dotted names (`call-mix.…`, `sipp_load.…`) stay only in the `figures` list. */
 export function figureFields(list: readonly Figure[]): Record<string, number | null> {
   const out: Record<string, number | null> = {};
   for (const f of list) if (!f.field.includes('.')) out[f.field] = f.value;

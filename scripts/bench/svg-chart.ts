@@ -143,14 +143,16 @@ function legend(names: string[], w: number, extra?: { label: string; swatch: str
   return s;
 }
 
-/** Grouped bars: one group per category, one bar per series. */
-export function barChart(spec: BarChartSpec): string {
+/** The chart's size and the plot area inside the margins. */
+function plotArea(spec: { width?: number; height?: number }): { w: number; h: number; x0: number; x1: number; yTop: number; yBase: number } {
   const w = spec.width ?? 640;
   const h = spec.height ?? 300;
-  const x0 = M.left;
-  const x1 = w - M.right;
-  const yTop = M.top;
-  const yBase = h - M.bottom;
+  return { w, h, x0: M.left, x1: w - M.right, yTop: M.top, yBase: h - M.bottom };
+}
+
+/** Grouped bars: one group per category, one bar per series. */
+export function barChart(spec: BarChartSpec): string {
+  const { w, h, x0, x1, yTop, yBase } = plotArea(spec);
   const known = spec.series.flatMap((s) => s.values).filter((v): v is number => v !== null && Number.isFinite(v));
   const refValue = spec.reference?.value;
   const all = refValue !== undefined && Number.isFinite(refValue) ? [...known, refValue] : known;
@@ -197,12 +199,7 @@ export function barChart(spec: BarChartSpec): string {
 
 /** One line per series over a shared linear x and y axis (both from 0). */
 export function lineChart(spec: LineChartSpec): string {
-  const w = spec.width ?? 640;
-  const h = spec.height ?? 300;
-  const x0 = M.left;
-  const x1 = w - M.right;
-  const yTop = M.top;
-  const yBase = h - M.bottom;
+  const { w, h, x0, x1, yTop, yBase } = plotArea(spec);
   const pts = spec.series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
   const ref = spec.reference !== undefined && Number.isFinite(spec.reference.value) ? [spec.reference.value] : [];
   const yTicks = linearTicks(Math.max(0, ...pts.map((p) => p.y), ...ref));

@@ -3,6 +3,7 @@
 // registrar outage then take milliseconds, and the LCD can be read at any simulated instant.
 // (The firmware runs on Node's JS engine here; QuickJS-specific behaviour is the emulator's.)
 import type { BoardInfo, ControlCommand, Hal, HalEvent, Key } from '../../hal/contract.ts';
+import { MemoryStorage } from '../../hal/emulator/storage.ts';
 import { createFirmware } from '../../firmware/firmware.ts';
 import { Lcd } from '../../hal/emulator/display.ts';
 import { hostCrypto } from '../../hal/emulator/host-crypto.ts';
@@ -101,7 +102,6 @@ export class SimPhone {
   }
 
   private hal(): Hal {
-    const storage = new Map<string, string>();
     const timerIds = new Map<number, number>(); // HAL timer id → FakeClock handle
     return {
       net: {
@@ -141,12 +141,7 @@ export class SimPhone {
       },
       audio: { start: () => {}, stop: () => {}, play: () => {}, route: () => {}, volume: () => {} },
       display: this.lcd,
-      storage: {
-        get: (k) => storage.get(k) ?? null,
-        set: (k, v) => (storage.set(k, v), true),
-        remove: (k) => void storage.delete(k),
-        keys: () => [...storage.keys()],
-      },
+      storage: new MemoryStorage(),
       clock: {
         now: () => EPOCH + this.clock.now(),
         monotonic: () => this.clock.now(),
