@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { firmwareVersion } from '../hal/board-config.ts';
 import type { BoardConfig } from '../hal/board-config.ts';
 import { BundleError, bundle } from './bundle.ts';
+import { firmwareManglePlan } from './mangle-plan.ts';
 import { createImage, readImage } from '../image/image.ts';
 import type { ImageManifest } from '../image/image.ts';
 
@@ -48,13 +49,7 @@ export interface FirmwareBuild {
 export async function buildFirmware(options: BuildFirmwareOptions): Promise<FirmwareBuild> {
   const entry = options.entry === undefined ? DEFAULT_ENTRY : path.resolve(REPO_ROOT, options.entry);
   if (!existsSync(entry)) throw new BundleError(`firmware entry ${path.relative(process.cwd(), entry) || entry} does not exist`, []);
-  const { code, bytes } = await bundle({
-    entry,
-    globalName: FIRMWARE_GLOBAL,
-    minify: options.minify ?? true,
-    forbidNodeBuiltins: true,
-    target: TARGET,
-  });
+  const { code, bytes } = await bundleFirmware(entry, options.minify ?? true);
   const source = new TextEncoder().encode(code);
   const image = createImage({
     board: options.board.id,
@@ -67,6 +62,21 @@ export async function buildFirmware(options: BuildFirmwareOptions): Promise<Firm
   // Read it back as a boot loader would, so a build never hands out an image it would refuse.
   const { manifest } = readImage(image, options.board.id);
   return { image, manifest, bundleBytes: bytes, imageBytes: image.byteLength };
+}
+
+/**
+ * The firmware bundle as an image carries it: no Node builtins, and when minified, member names
+ * shortened where build/mangle-plan.ts proves no one outside the bundle sees them.
+ */
+export async function bundleFirmware(entry = DEFAULT_ENTRY, minify = true): Promise<{ code: string; bytes: number }> {
+  return bundle({
+    entry,
+    globalName: FIRMWARE_GLOBAL,
+    minify,
+    forbidNodeBuiltins: true,
+    target: TARGET,
+    ...(minify ? { mangleProps: firmwareManglePlan().pattern } : {}),
+  });
 }
 
 /** The bundle as bytecode, compiled by quip-host itself so it matches the engine that runs it. */

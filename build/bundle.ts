@@ -25,6 +25,8 @@ export interface BundleOptions {
   alias?: Record<string, string>;
   /** Files whose exports replace free globals, as esbuild `inject` (shims for missing globals). */
   inject?: string[];
+  /** Property names esbuild may shorten (esbuild `mangleProps`); see build/mangle-plan.ts. */
+  mangleProps?: RegExp;
   /** esbuild target. Default 'es2020'. */
   target?: string;
 }
@@ -106,6 +108,7 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
       define: options.define ?? {},
       alias: options.alias ?? {},
       inject: options.inject ?? [],
+      ...(options.mangleProps === undefined ? {} : { mangleProps: options.mangleProps }),
       plugins: options.forbidNodeBuiltins ? [forbidNodeBuiltinsPlugin()] : [],
     });
   } catch (err) {

@@ -54,7 +54,8 @@ export function checkLocalOptions(o: LocalMediaOptions): void {
 
 /** Codec lists must be unambiguous and writable into rtpmap/fmtp lines. */
 export function checkCodecs(codecs: readonly Codec[]): void {
-  if (!Array.isArray(codecs) || codecs.length === 0) reject('codec list is empty');
+  // `as unknown`: the guard must not narrow codecs to any[] (the bundle's mangle plan reads the types)
+  if (!Array.isArray(codecs as unknown) || codecs.length === 0) reject('codec list is empty');
   const seen = new Set<number>();
   for (const c of codecs) {
     if (!isToken(c.name) || c.name.indexOf('/') >= 0) reject(`codec name ${String(c.name)} is not a token`);

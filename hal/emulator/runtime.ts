@@ -158,7 +158,7 @@ export class FirmwareVm {
     if (this.vm.typeof(h) === 'string') return this.vm.getString(h);
     try {
       const lifetime = this.vm.getArrayBuffer(h);
-      const copy = Uint8Array.from(lifetime.value);
+      const copy = lifetime.value.slice(); // out of the VM's memory before the lifetime ends
       lifetime.dispose();
       return copy;
     } catch {
@@ -168,7 +168,11 @@ export class FirmwareVm {
 
   private toHandle(v: Primitive): QuickJSHandle {
     const vm = this.vm;
-    if (v instanceof Uint8Array) return vm.newArrayBuffer(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+    if (v instanceof Uint8Array) {
+      // newArrayBuffer copies into the VM; a view of the whole buffer needs no copy of its own first
+      const whole = v.byteOffset === 0 && v.byteLength === v.buffer.byteLength;
+      return vm.newArrayBuffer(whole ? (v.buffer as ArrayBuffer) : v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+    }
     if (typeof v === 'string') return vm.newString(v);
     if (typeof v === 'number') return vm.newNumber(v);
     if (v === true) return vm.true;
@@ -184,8 +188,10 @@ export class FirmwareVm {
       const r = call();
       if (r.error !== undefined) throw this.fault(r.error, during);
       r.value?.dispose();
-      const jobs = this.runtime.executePendingJobs();
-      if (jobs.error !== undefined) throw this.fault(jobs.error, during);
+      if (this.runtime.hasPendingJob()) {
+        const jobs = this.runtime.executePendingJobs();
+        if (jobs.error !== undefined) throw this.fault(jobs.error, during);
+      }
       const now = Date.now();
       if (now - this.lastMemoryCheck >= MEMORY_CHECK_MS) this.checkMemory(now);
       if (this.overLimit) throw this.outOfMemory(during);

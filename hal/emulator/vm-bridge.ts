@@ -69,6 +69,13 @@ for (const [type, fields] of Object.entries(EVENT_FIELDS) as Array<[string, read
   }));
 }
 
+/** A byte string's octets in a buffer of their own (not a slice of Buffer's shared pool). */
+function octetsOf(bin: string): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(bin.length);
+  b.write(bin, 'latin1');
+  return b;
+}
+
 /** Positional arguments for quip.event(type, ...). */
 export function encodeEvent(ev: HalEvent): Primitive[] {
   const fields = EVENT_SHAPES.get(ev.type)!;
@@ -77,7 +84,7 @@ export function encodeEvent(ev: HalEvent): Primitive[] {
   for (const f of fields) {
     const v = rec[f.name];
     if (f.kind === 'plain') out.push(v as Primitive);
-    else if (f.kind === 'bin') out.push(Buffer.from(String(v), 'latin1'));
+    else if (f.kind === 'bin') out.push(octetsOf(String(v)));
     else out.push(JSON.stringify(v));
   }
   return out;

@@ -5,8 +5,7 @@
 // on its 5 s schedule, the display's call timer. CPU = this process's CPU time
 // (process.cpuUsage) per simulated second, as a percent of one core.
 
-import { DEFAULT_ENTRY, FIRMWARE_GLOBAL } from '../../build/build-firmware.ts';
-import { bundle } from '../../build/bundle.ts';
+import { FIRMWARE_GLOBAL, bundleFirmware } from '../../build/build-firmware.ts';
 import { loadBoardConfig, toBoardInfo } from '../../hal/board-config.ts';
 import type { BoardInfo } from '../../hal/contract.ts';
 import { CallHost } from './call-host.ts';
@@ -64,7 +63,7 @@ export async function runFirmwareCallBench(o: FirmwareCallOptions): Promise<{ fi
   const config = loadBoardConfig(boardName);
   const base = toBoardInfo(config);
   const board: BoardInfo = { ...base, accounts: [{ uri: `sip:alice@${PBX.address}`, password: 'secret' }], sip: { ...base.sip, port: 5060, transport: 'udp' } };
-  const built = await bundle({ entry: DEFAULT_ENTRY, globalName: FIRMWARE_GLOBAL, minify: true, forbidNodeBuiltins: true, target: 'es2020' });
+  const built = await bundleFirmware(); // the bundle an image carries
   const frames = Math.max(1, Math.round((o.seconds * 1000) / FRAME_MS));
   const session = await connectCall({ code: built.code, board, stackLimitBytes: config.memory.stackKB * 1024, watchdogMs: config.watchdogMs });
   const runs: FirmwareCallRun[] = [];
