@@ -48,6 +48,7 @@ export interface ManglePlan {
 export function firmwareManglePlan(): ManglePlan {
   const sources = [...listTs(FIRMWARE), CONTRACT].sort();
   const hash = createHash('sha256');
+  hash.update(ts.version); // the ES library's declarations decide what is "outside" too
   hash.update(readFileSync(path.join(REPO_ROOT, 'build', 'mangle-plan.ts')));
   for (const f of sources) hash.update(f).update(readFileSync(f));
   const cacheFile = path.join(CACHE_DIR, `mangle-${hash.digest('hex').slice(0, 16)}.json`);
