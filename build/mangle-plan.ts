@@ -12,7 +12,7 @@
 //    any or a type parameter, and the types JSON.parse results are cast to.
 // esbuild renames one name the same everywhere in the bundle, so inside it the names still meet.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -46,23 +46,68 @@ export interface ManglePlan {
 
 /** The plan for the firmware as it is on disk, cached by the hash of its sources. */
 export function firmwareManglePlan(): ManglePlan {
-  const sources = [...listTs(FIRMWARE), CONTRACT].sort();
+  // Everything the analysis reads: the firmware, the contract, and the compiler options.
+  const firmwareTs = readdirSync(FIRMWARE, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  const tsconfigs = [FIRMWARE_PROJECT.tsconfig, path.join(REPO_ROOT, 'tsconfig.json')];
+  const sources = [...firmwareTs.map((f) => path.join(FIRMWARE, f)), CONTRACT, ...tsconfigs].sort();
   const hash = createHash('sha256');
   hash.update(ts.version); // the ES library's declarations decide what is "outside" too
   hash.update(readFileSync(path.join(REPO_ROOT, 'build', 'mangle-plan.ts')));
   for (const f of sources) hash.update(f).update(readFileSync(f));
   const cacheFile = path.join(CACHE_DIR, `mangle-${hash.digest('hex').slice(0, 16)}.json`);
-  let names: string[];
-  try {
-    names = JSON.parse(readFileSync(cacheFile, 'utf8')) as string[];
-  } catch {
-    names = computeMangleableNames(FIRMWARE_PROJECT);
-    mkdirSync(CACHE_DIR, { recursive: true });
-    const tmp = `${cacheFile}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(names));
-    renameSync(tmp, cacheFile); // atomic: parallel builds never read half a file
-  }
+  const names = cachedOrComputed(cacheFile, () => computeMangleableNames(FIRMWARE_PROJECT));
   return { names, pattern: patternFor(names) };
+}
+
+/** A lock older than this was left by a build that died; the next build takes it over. */
+const STALE_LOCK_MS = 120_000;
+const LOCK_POLL_MS = 50;
+
+/**
+ * The cached names, or computed once: many emulators booting at once on a cold cache would
+ * otherwise each build the TypeScript program (seconds of CPU each, on a 2-core machine that
+ * adds up past their boot deadlines). A lock directory lets one compute while the rest wait.
+ */
+function cachedOrComputed(cacheFile: string, compute: () => string[]): string[] {
+  mkdirSync(CACHE_DIR, { recursive: true });
+  const lock = `${cacheFile}.lock`;
+  for (;;) {
+    const cached = readCache(cacheFile);
+    if (cached !== null) return cached;
+    try {
+      mkdirSync(lock);
+    } catch {
+      if (Date.now() - lockTakenAt(lock) > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true });
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, LOCK_POLL_MS); // a synchronous sleep
+      continue;
+    }
+    try {
+      const names = readCache(cacheFile) ?? compute(); // another build may have finished meanwhile
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(names));
+      renameSync(tmp, cacheFile); // atomic: no build reads half a file
+      return names;
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+}
+
+function readCache(file: string): string[] | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as string[];
+  } catch {
+    return null;
+  }
+}
+
+/** When the lock was taken (ms since the epoch); now when it has just gone. */
+function lockTakenAt(lock: string): number {
+  try {
+    return statSync(lock).mtimeMs;
+  } catch {
+    return Date.now();
+  }
 }
 
 export function patternFor(names: readonly string[]): RegExp {
@@ -75,16 +120,6 @@ function isAmbient(node: ts.Node): boolean {
     if (ts.canHaveModifiers(n) && ts.getModifiers(n)?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword) === true) return true;
   }
   return false;
-}
-
-function listTs(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...listTs(p));
-    else if (e.name.endsWith('.ts')) out.push(p);
-  }
-  return out;
 }
 
 export interface MangleProject {
@@ -272,6 +307,6 @@ export function computeMangleableNames(project: MangleProject): string[] {
     if (file.isDeclarationFile) continue;
     if (isInside(file) || path.resolve(file.fileName) === contract) visit(file);
   }
-  // Names only a declaration file of the library uses still meet the program's own uses above.
+  // A name is shortened everywhere or nowhere: one use that must keep it keeps it for all.
   return [...candidates].filter((n) => !reserved.has(n) && /^[A-Za-z_$][\w$]*$/.test(n)).sort();
 }
